@@ -1,0 +1,1 @@
+"""Store → answers: hybrid retrieval and cited, retrieval-grounded answers, briefings, comparisons."""
