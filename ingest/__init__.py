@@ -1,0 +1,1 @@
+"""Files → store: load, clean, chunk, embed and sync documents."""

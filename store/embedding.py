@@ -1,0 +1,123 @@
+"""The embedding model, loaded once per process, with e5's query/passage prompts applied."""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+# Nothing may be fetched from a model hub at run time; set before transformers is imported.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class EmbeddingModelError(Exception):
+    """The embedding model cannot be loaded (not built yet, or a wrong EMBEDDING_MODEL)."""
+
+
+class Embedder:
+    """Embeds passages and queries with one sentence-transformers model."""
+
+    def __init__(self, model_name_or_path: str, batch_size: int = 32) -> None:
+        import logging
+
+        from sentence_transformers import SentenceTransformer
+
+        for noisy in ("transformers", "sentence_transformers", "huggingface_hub"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
+        _quiet_transformers()
+        if not model_name_or_path:
+            raise EmbeddingModelError("no embedding model configured")
+        looks_like_path = os.sep in model_name_or_path or model_name_or_path.startswith(".")
+        if looks_like_path and not Path(model_name_or_path).is_dir():
+            raise EmbeddingModelError(
+                f"embedding model not found at {model_name_or_path} (run `make setup` to build it)"
+            )
+        try:
+            self._model = SentenceTransformer(
+                model_name_or_path, device="cpu", local_files_only=True
+            )
+        except (OSError, ValueError) as error:
+            raise EmbeddingModelError(
+                f"cannot load embedding model {model_name_or_path!r} offline: {error}"
+            ) from None
+        self.name = model_name_or_path
+        self.batch_size = batch_size
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
+        prompts = self._model.prompts or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = "passage" if "passage" in prompts else None
+        # Torch releases the GIL, but one model used from many threads at once only thrashes
+        # two cores; a lock keeps requests orderly.
+        self._lock = threading.Lock()
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings of document chunks, one row each."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                prompt_name=self._passage_prompt,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings of questions, one row each."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                prompt_name=self._query_prompt,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The unit-length embedding of one question."""
+        return self.embed_queries([text])[0]
+
+    def count_tokens(self, text: str) -> int:
+        """How many model tokens `text` takes (without the prompt and special tokens)."""
+        return len(self._model.tokenizer.tokenize(text))
+
+    @property
+    def max_tokens(self) -> int:
+        """The longest input the model reads; longer passages are truncated by it."""
+        return int(self._model.max_seq_length or 512)
+
+
+def _quiet_transformers() -> None:
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover
+        pass
+
+
+_cache_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _load(model_name_or_path: str) -> Embedder:
+    return Embedder(model_name_or_path)
+
+
+def get_embedder(model_name_or_path: str) -> Embedder:
+    """The process-wide embedder for this model: loaded on first use, then shared."""
+    with _cache_lock:
+        return _load(model_name_or_path)

