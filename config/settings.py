@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 
@@ -31,7 +30,7 @@ class ConfigError(Exception):
 
 
 class Settings(BaseSettings):
-    """Configuration for ingest, knowledge and the bot; build it once at the edge and pass it down."""
+    """Configuration for ingest, knowledge and the bot; built once at the edge, passed down."""
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -76,8 +75,14 @@ class Settings(BaseSettings):
         return _split_ids(value)
 
     @field_validator(
-        "telegram_bot_token", "chroma_host", "llm_base_url", "llm_model", "llm_api_key",
-        "webhook_url", "webhook_secret", mode="before",
+        "telegram_bot_token",
+        "chroma_host",
+        "llm_base_url",
+        "llm_model",
+        "llm_api_key",
+        "webhook_url",
+        "webhook_secret",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

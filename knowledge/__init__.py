@@ -1,1 +1,1 @@
-"""Store → answers: hybrid retrieval and cited, retrieval-grounded answers, briefings, comparisons."""
+"""Store → answers: hybrid retrieval; cited answers, briefings and comparisons."""

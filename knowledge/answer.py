@@ -43,7 +43,7 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """An answer with `[n]` markers, each backed by a citation; `abstained` when nothing grounds it."""
+    """Text with `[n]` markers, each backed by a citation; `abstained` when nothing grounds it."""
 
     text: str
     citations: tuple[Citation, ...] = ()

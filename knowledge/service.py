@@ -11,7 +11,7 @@ MAX_QUESTION_CHARS = 1000
 
 
 class Assistant(Protocol):
-    """Answers, briefings and comparisons, each cited; blocking calls, run them off the event loop."""
+    """Cited answers, briefings and comparisons; blocking calls, run them off the event loop."""
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """A cited answer; `history` holds earlier turns so follow-ups resolve."""

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from config.settings import Settings
+from store.registry import DocumentRegistry
+from store.schema import registry_name
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -56,14 +59,26 @@ def describe_store(settings: Settings, store_dir: Path | None = None) -> str:
     return str(store_dir or settings.chroma_path)
 
 
-def open_collection(settings: Settings, store_dir: Path | None = None) -> Collection:
-    """The knowledge collection (created if missing); `store_dir` overrides the configured store."""
+@dataclass(frozen=True)
+class StoreHandle:
+    """The chunk collection and the registry of live document versions, opened together."""
+
+    chunks: Collection
+    registry: DocumentRegistry
+
+
+def open_store(settings: Settings, store_dir: Path | None = None) -> StoreHandle:
+    """Open (creating if missing) the store; `store_dir` overrides the configured store."""
     client = _client(settings, store_dir)
     try:
         # No embedding function: Chroma's default downloads a model, and we embed ourselves.
-        return client.get_or_create_collection(
+        chunks = client.get_or_create_collection(
             name=settings.chroma_collection,
             metadata=COLLECTION_METADATA,
+            embedding_function=None,
+        )
+        registry = client.get_or_create_collection(
+            name=registry_name(settings.chroma_collection),
             embedding_function=None,
         )
     except Exception as error:
@@ -71,11 +86,16 @@ def open_collection(settings: Settings, store_dir: Path | None = None) -> Collec
             f"cannot open collection {settings.chroma_collection!r} in "
             f"{describe_store(settings, store_dir)} ({type(error).__name__})"
         ) from None
+    return StoreHandle(chunks=chunks, registry=DocumentRegistry(registry))
 
 
 def with_retries(
-    action: Callable[[], T], *, attempts: int = 5, first_delay: float = 0.5,
-    max_delay: float = 8.0, on_retry: Callable[[int, float], None] | None = None,
+    action: Callable[[], T],
+    *,
+    attempts: int = 5,
+    first_delay: float = 0.5,
+    max_delay: float = 8.0,
+    on_retry: Callable[[int, float], None] | None = None,
 ) -> T:
     """Run `action`, retrying StoreConnectionError with bounded exponential backoff."""
     delay = first_delay

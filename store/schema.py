@@ -80,6 +80,7 @@ class Chunk:
     @classmethod
     def from_record(cls, chunk_id_: str, text: str, metadata: dict[str, object]) -> Chunk:
         """Rebuild a chunk from what Chroma returns."""
+
         def text_of(key: str) -> str:
             value = metadata.get(key)
             return "" if value is None else str(value)
@@ -99,3 +100,13 @@ class Chunk:
             content_hash=text_of("content_hash"),
             id=chunk_id_,
         )
+
+
+def registry_name(collection_name: str) -> str:
+    """The companion collection listing each document's current content hash.
+
+    Readers show a chunk only when its `content_hash` is its document's current one. Switching a
+    document to a new version is then one write of one record, so a reader never sees an old and
+    a new version mixed, even when a writer dies half-way.
+    """
+    return f"{collection_name}__documents"

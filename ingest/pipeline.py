@@ -1,0 +1,455 @@
+"""Ingest as a sync: files in, the store and its manifest brought exactly in step with them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from config.settings import Settings
+from ingest.errors import IngestError
+from ingest.lock import store_lock
+from ingest.manifest import Manifest, ManifestEntry
+from store.client import StoreHandle, describe_store, open_store
+from store.schema import Chunk, content_hash
+
+EMBED_BATCH = 64
+WRITE_BATCH = 1000
+# Chunks are sized so a question's answer sentence and its context fit e5's attention comfortably.
+CHUNK_TOKENS = 200
+CHUNK_OVERLAP = 30
+
+
+class EmbedderLike(Protocol):
+    """What the pipeline needs of the embedding model."""
+
+    def embed_passages(self, texts: list[str]) -> Any: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+@dataclass
+class IngestReport:
+    """The outcome of one run, in the shape of `python -m ingest --json`."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The DESIGN.md summary object."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "chunks": self.chunks,
+            "failed": list(self.failed),
+        }
+
+    @property
+    def ok(self) -> bool:
+        """True when no file was rejected."""
+        return not self.failed
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One file to ingest, and the directory whose sync it belongs to (if any)."""
+
+    path: Path
+    source: str
+
+
+@dataclass
+class _Work:
+    target: Target
+    digest: str
+    chunks: list[Chunk]
+    is_new: bool
+
+
+class Progress(Protocol):
+    """Progress reporting (a bar on a terminal, nothing otherwise)."""
+
+    def files(self, total: int) -> None: ...
+
+    def advance(self, files: int = 0, chunks: int = 0) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NoProgress:
+    """Reports nothing."""
+
+    def files(self, total: int) -> None:
+        """Ignore."""
+
+    def advance(self, files: int = 0, chunks: int = 0) -> None:
+        """Ignore."""
+
+    def close(self) -> None:
+        """Ignore."""
+
+
+def _is_hidden(path: Path) -> bool:
+    return any(part.startswith(".") and part not in (".", "..") for part in path.parts)
+
+
+def collect_targets(paths: Sequence[Path]) -> tuple[list[Target], list[str], list[dict[str, str]]]:
+    """Expand PATH arguments into files, the directory prefixes being synced, and missing paths."""
+    targets: list[Target] = []
+    synced_dirs: list[str] = []
+    failed: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for given in paths:
+        if given.is_dir():
+            prefix = given.as_posix().rstrip("/")
+            synced_dirs.append(prefix)
+            for root, dirs, files in os.walk(given, onerror=None):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith("."):
+                        continue
+                    path = Path(root) / name
+                    source = path.as_posix()
+                    if source not in seen:
+                        seen.add(source)
+                        targets.append(Target(path, source))
+        elif given.exists() or given.is_symlink():
+            source = given.as_posix()
+            if source not in seen and not _is_hidden(Path(given.name)):
+                seen.add(source)
+                targets.append(Target(given, source))
+        else:
+            failed.append({"path": given.as_posix(), "error": "no such file or directory"})
+    return targets, synced_dirs, failed
+
+
+def store_identity(settings: Settings, store_dir: Path | None) -> str:
+    """The key the manifest files this store's documents under."""
+    if store_dir is None and settings.uses_chroma_server:
+        where = f"http://{settings.chroma_host}:{settings.chroma_port}"
+    else:
+        where = str((store_dir or settings.chroma_path).resolve())
+    return f"{where}#{settings.chroma_collection}"
+
+
+def manifest_path(settings: Settings) -> Path:
+    """Where the manifest lives (DATA_DIR)."""
+    return settings.data_dir / "ingest-manifest.sqlite3"
+
+
+def lock_path(settings: Settings, store_dir: Path | None) -> Path:
+    """The lock file of one store."""
+    key = hashlib.sha256(store_identity(settings, store_dir).encode()).hexdigest()[:16]
+    return settings.data_dir / "locks" / f"ingest-{key}.lock"
+
+
+class Ingestor:
+    """Brings one store in step with files; build it once, call `sync` as often as needed."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: EmbedderLike,
+        *,
+        store_dir: Path | None = None,
+        progress: Progress | None = None,
+        lock_wait_seconds: float = 300.0,
+        on_lock_wait: Callable[[], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store_dir = store_dir
+        self.progress = progress or NoProgress()
+        self.lock_wait_seconds = lock_wait_seconds
+        self.on_lock_wait = on_lock_wait
+
+    def sync(self, paths: Sequence[Path]) -> IngestReport:
+        """Ingest files and directories; directories are synced (their deleted files removed)."""
+        targets, synced_dirs, failed = collect_targets(paths)
+        report = IngestReport(failed=failed)
+        with store_lock(
+            lock_path(self.settings, self.store_dir),
+            wait_seconds=self.lock_wait_seconds,
+            on_wait=self.on_lock_wait,
+        ):
+            store = open_store(self.settings, self.store_dir)
+            manifest = Manifest(
+                manifest_path(self.settings), store_identity(self.settings, self.store_dir)
+            )
+            try:
+                _Run(self, store, manifest, report).execute(targets, synced_dirs)
+            finally:
+                manifest.close()
+                self.progress.close()
+        return report
+
+
+class _Run:
+    """One sync under the store's lock."""
+
+    def __init__(
+        self, ingestor: Ingestor, store: StoreHandle, manifest: Manifest, report: IngestReport
+    ) -> None:
+        self.ingestor = ingestor
+        self.embedder = ingestor.embedder
+        self.progress = ingestor.progress
+        self.store = store
+        self.manifest = manifest
+        self.report = report
+
+    def execute(self, targets: list[Target], synced_dirs: list[str]) -> None:
+        """Recover, remove what vanished, then add and replace what is new or changed."""
+        self._recover()
+        self._forget_if_store_lost()
+        entries = self.manifest.entries()
+        present = {target.source for target in targets}
+        vanished = [
+            source
+            for source in entries
+            if source not in present and any(_under(source, prefix) for prefix in synced_dirs)
+        ]
+        for source in vanished:
+            self._remove(entries, source)
+            self.report.removed += 1
+        if vanished:
+            entries = self.manifest.entries()
+
+        self.progress.files(len(targets))
+        digests = self._digests(targets)
+        owners = _choose_owners(targets, digests, entries)
+        work: list[_Work] = []
+        for target in targets:
+            item = self._prepare(target, digests[target.source], entries.get(target.source), owners)
+            if item is None:
+                self.progress.advance(files=1)
+            else:
+                work.append(item)
+        self._embed_and_write(work)
+
+    def _digests(self, targets: list[Target]) -> dict[str, str | IngestError]:
+        """Hash every file first, so identical files can be told apart before any write."""
+        digests: dict[str, str | IngestError] = {}
+        for target in targets:
+            try:
+                digests[target.source] = content_hash(_read(target.path))
+            except IngestError as error:
+                digests[target.source] = error
+        return digests
+
+    def _prepare(
+        self,
+        target: Target,
+        digest: str | IngestError,
+        entry: ManifestEntry | None,
+        owners: dict[str, str],
+    ) -> _Work | None:
+        from ingest.loaders import load_document
+
+        source = target.source
+        try:
+            if isinstance(digest, IngestError):
+                raise digest
+            owner = owners[digest]
+            same_owner = (entry is not None) and (
+                (entry.alias_of is None and owner == source) or entry.alias_of == owner
+            )
+            if entry is not None and entry.content_hash == digest and same_owner:
+                self.report.unchanged += 1
+                return None
+            if owner != source:
+                if entry is not None and entry.alias_of is None and entry.chunk_ids:
+                    # It had content of its own before; now it mirrors `owner`.
+                    self.store.registry.withdraw(source)
+                    _delete(self.store, list(entry.chunk_ids))
+                self.manifest.record_alias(source, digest, owner)
+                self._count_written(entry)
+                return None
+            data = _read(target.path)
+            if content_hash(data) != digest:
+                raise IngestError("the file changed while it was being ingested; run again")
+            document = load_document(target.path, data)
+            chunks = self._chunks(target, document, digest)
+            if not chunks:
+                raise IngestError("no text to index")
+        except IngestError as error:
+            self.report.failed.append({"path": source, "error": str(error)})
+            return None
+        return _Work(target, digest, chunks, is_new=entry is None)
+
+    def _count_written(self, entry: ManifestEntry | None) -> None:
+        if entry is None:
+            self.report.added += 1
+        else:
+            self.report.updated += 1
+
+    def _chunks(self, target: Target, document: Any, digest: str) -> list[Chunk]:
+        from ingest.chunking import chunk_document
+
+        meta = document.meta
+        drafts = chunk_document(
+            document,
+            self.embedder.count_tokens,
+            max_tokens=CHUNK_TOKENS,
+            overlap_tokens=CHUNK_OVERLAP,
+        )
+        title = meta.title or target.path.stem
+        return [
+            Chunk(
+                text=draft.text,
+                source=target.source,
+                chunk_index=index,
+                title=title,
+                section=draft.section,
+                doc_type=meta.doc_type or "other",
+                vendor=meta.vendor,
+                lang=meta.lang or draft.lang,
+                as_of=meta.as_of,
+                source_url=meta.source_url,
+                content_hash=digest,
+            )
+            for index, draft in enumerate(drafts)
+        ]
+
+    def _embed_and_write(self, work: list[_Work]) -> None:
+        # Embed across files in full batches (the model bounds a run's speed), but switch each
+        # document from its old to its new chunks on its own.
+        batch: list[_Work] = []
+        size = 0
+        for item in work:
+            batch.append(item)
+            size += len(item.chunks)
+            if size >= EMBED_BATCH * 4:
+                self._flush(batch)
+                batch, size = [], 0
+        if batch:
+            self._flush(batch)
+
+    def _flush(self, items: list[_Work]) -> None:
+        texts = [chunk.text for item in items for chunk in item.chunks]
+        vectors = self.embedder.embed_passages(texts)
+        entries = self.manifest.entries()
+        offset = 0
+        for item in items:
+            count = len(item.chunks)
+            self._replace(item, vectors[offset : offset + count], entries.get(item.target.source))
+            offset += count
+            self.report.chunks += count
+            self._count_written(None if item.is_new else entries.get(item.target.source))
+            self.progress.advance(files=1, chunks=count)
+
+    def _replace(self, item: _Work, vectors: Any, old: ManifestEntry | None) -> None:
+        """Write the new chunks, switch the live version, then drop the old chunks."""
+        source = item.target.source
+        new_ids = [chunk.id for chunk in item.chunks]
+        self.manifest.begin_replace(source, item.digest, new_ids)
+        for start in range(0, len(item.chunks), WRITE_BATCH):
+            batch = item.chunks[start : start + WRITE_BATCH]
+            self.store.chunks.upsert(
+                ids=[chunk.id for chunk in batch],
+                documents=[chunk.text for chunk in batch],
+                metadatas=[chunk.metadata() for chunk in batch],
+                embeddings=[vector.tolist() for vector in vectors[start : start + WRITE_BATCH]],
+            )
+        self.store.registry.publish(source, item.digest)
+        if old is not None:
+            keep = set(new_ids)
+            _delete(self.store, [chunk_id for chunk_id in old.chunk_ids if chunk_id not in keep])
+        self.manifest.commit_replace(source)
+
+    def _remove(self, entries: dict[str, ManifestEntry], source: str) -> None:
+        entry = entries[source]
+        # Files that mirrored this one lose their stand-in: they ingest on their own next.
+        for other, other_entry in entries.items():
+            if other_entry.alias_of == source:
+                self.manifest.remove(other)
+        if entry.alias_of is None:
+            self.store.registry.withdraw(source)
+            _delete(self.store, list(entry.chunk_ids) + list(entry.pending_ids or ()))
+        self.manifest.remove(source)
+
+    def _recover(self) -> None:
+        """Finish or undo the switch a killed run left half-done."""
+        for source, entry in self.manifest.entries().items():
+            if entry.pending_ids is None:
+                continue
+            if self.store.registry.live_version(source) == entry.pending_hash:
+                # The switch happened: only the old chunks' deletion was left.
+                keep = set(entry.pending_ids)
+                _delete(self.store, [c for c in entry.chunk_ids if c not in keep])
+                self.manifest.commit_replace(source)
+            else:
+                keep = set(entry.chunk_ids)
+                _delete(self.store, [c for c in entry.pending_ids if c not in keep])
+                self.manifest.abandon_replace(source)
+
+    def _forget_if_store_lost(self) -> None:
+        """A store emptied or replaced behind the manifest's back: start the manifest afresh."""
+        entries = self.manifest.entries()
+        expected = sum(len(entry.chunk_ids) for entry in entries.values())
+        if expected and self.store.chunks.count() < expected:
+            self.manifest.forget_store()
+
+
+def _choose_owners(
+    targets: list[Target], digests: dict[str, str | IngestError], entries: dict[str, ManifestEntry]
+) -> dict[str, str]:
+    """For each content hash, the one source whose chunks store it: the current holder, if its
+    file still has that content, else the first file with it in this run."""
+    owners: dict[str, str] = {}
+    for target in targets:
+        digest = digests[target.source]
+        entry = entries.get(target.source)
+        if (
+            isinstance(digest, str)
+            and entry
+            and entry.alias_of is None
+            and entry.content_hash == digest
+        ):
+            owners.setdefault(digest, target.source)
+    for target in targets:
+        digest = digests[target.source]
+        if isinstance(digest, str):
+            owners.setdefault(digest, target.source)
+    return owners
+
+
+def _under(source: str, prefix: str) -> bool:
+    return prefix in ("", ".") or source == prefix or source.startswith(prefix + "/")
+
+
+def _read(path: Path) -> bytes:
+    from ingest.loaders import MAX_FILE_BYTES
+
+    try:
+        if path.is_dir():
+            raise IngestError("is a directory")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            limit = (MAX_FILE_BYTES + 1) // (1024 * 1024)
+            raise IngestError(f"too large: {size / (1024 * 1024):.1f} MB, limit {limit} MB")
+        return path.read_bytes()
+    except PermissionError:
+        raise IngestError("cannot read: permission denied") from None
+    except FileNotFoundError:
+        raise IngestError("no such file") from None
+    except OSError as error:
+        raise IngestError(f"cannot read: {error.strerror or error}") from None
+
+
+def _delete(store: StoreHandle, ids: list[str]) -> None:
+    for start in range(0, len(ids), WRITE_BATCH):
+        store.chunks.delete(ids=ids[start : start + WRITE_BATCH])
+
+
+def describe(settings: Settings, store_dir: Path | None) -> str:
+    """Name the store for messages."""
+    return describe_store(settings, store_dir)

@@ -1,0 +1,57 @@
+"""The document registry: which version (content hash) of each source is the live one."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
+# Chroma stores a vector with every record; the registry needs none, so a constant stands in.
+_PLACEHOLDER_VECTOR = [0.0, 0.0]
+
+
+def _record_id(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:32]
+
+
+class DocumentRegistry:
+    """Maps each ingested source to its live content hash, in a small companion collection."""
+
+    def __init__(self, collection: Collection) -> None:
+        self._collection = collection
+
+    def live_versions(self) -> dict[str, str]:
+        """Every live source and its content hash."""
+        records = self._collection.get(include=["metadatas"])
+        versions: dict[str, str] = {}
+        for metadata in records.get("metadatas") or []:
+            if metadata:
+                versions[str(metadata.get("source", ""))] = str(metadata.get("content_hash", ""))
+        return versions
+
+    def live_version(self, source: str) -> str | None:
+        """The live content hash of one source, or None."""
+        records = self._collection.get(ids=[_record_id(source)], include=["metadatas"])
+        metadatas = records.get("metadatas") or []
+        if not metadatas or not metadatas[0]:
+            return None
+        return str(metadatas[0].get("content_hash", ""))
+
+    def publish(self, source: str, content_hash: str) -> None:
+        """Make `content_hash` the live version of `source` (one atomic record write)."""
+        self._collection.upsert(
+            ids=[_record_id(source)],
+            documents=[source],
+            metadatas=[{"source": source, "content_hash": content_hash}],
+            embeddings=[_PLACEHOLDER_VECTOR],
+        )
+
+    def withdraw(self, source: str) -> None:
+        """Hide `source` entirely (before its chunks are deleted)."""
+        self._collection.delete(ids=[_record_id(source)])
+
+    def count(self) -> int:
+        """How many sources are live."""
+        return self._collection.count()
