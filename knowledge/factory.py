@@ -1,0 +1,34 @@
+"""Builds the configured Assistant once, at the edge (`__main__`), from the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from config.settings import Settings
+from knowledge.assistant import KnowledgeAssistant
+from knowledge.errors import StoreUnavailable
+from knowledge.glossary import default_glossary
+from knowledge.index import LiveIndex, TokenCache, token_cache_path
+from knowledge.retriever import HybridRetriever
+from store.client import StoreConnectionError, open_store, with_retries
+from store.embedding import get_embedder
+
+
+def _store_key(settings: Settings, store_dir: Path | None) -> str:
+    if store_dir is None and settings.uses_chroma_server:
+        return f"http://{settings.chroma_host}:{settings.chroma_port}#{settings.chroma_collection}"
+    return f"{(store_dir or settings.chroma_path).resolve()}#{settings.chroma_collection}"
+
+
+def open_assistant(
+    settings: Settings, store_dir: Path | None = None, *, connect_attempts: int = 5
+) -> KnowledgeAssistant:
+    """The assistant for the configured store and model (an LLM answerer when configured)."""
+    try:
+        store = with_retries(lambda: open_store(settings, store_dir), attempts=connect_attempts)
+    except StoreConnectionError as error:
+        raise StoreUnavailable(str(error)) from None
+    embedder = get_embedder(settings.embedding_model_path)
+    cache = TokenCache(token_cache_path(settings.data_dir, _store_key(settings, store_dir)))
+    retriever = HybridRetriever(LiveIndex(store, cache), embedder, default_glossary())
+    return KnowledgeAssistant(retriever)

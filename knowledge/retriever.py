@@ -1,0 +1,201 @@
+"""Hybrid retrieval: dense search in Chroma plus BM25, fused by reciprocal rank, de-duplicated and
+spread across documents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from knowledge.glossary import Glossary
+from knowledge.index import LiveIndex, Snapshot
+from knowledge.text import tokenize
+from store.schema import Chunk
+
+RRF_K = 60
+CANDIDATES = 40
+EXPANSION_WEIGHT = 0.6
+MAX_PER_SOURCE = 2
+DUPLICATE_JACCARD = 0.8
+
+
+class QueryEmbedder(Protocol):
+    """What retrieval needs of the embedding model."""
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved chunk with its fused score and the evidence behind it."""
+
+    chunk: Chunk
+    score: float
+    dense: float  # cosine similarity of query and chunk (0 when unknown)
+    lexical: float  # BM25 score (0 when the chunk shares no term with the query)
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """The hits for one query, and the query terms used (for sentence selection later)."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    terms: tuple[str, ...] = ()
+    term_weights: tuple[float, ...] = ()
+    top_dense: float = 0.0
+    coverage: float = 0.0  # idf-weighted share of the query's own terms found in the top hits
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class HybridRetriever:
+    """Dense + lexical retrieval over the live chunks of one store."""
+
+    def __init__(self, index: LiveIndex, embedder: QueryEmbedder, glossary: Glossary) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.glossary = glossary
+
+    def retrieve(self, query: str, k: int = 5, filters: dict[str, str] | None = None) -> Retrieval:
+        """The k best chunks for `query`, restricted to chunks matching `filters`."""
+        snapshot = self.index.snapshot()
+        if not snapshot.chunks:
+            return Retrieval(query=query, hits=())
+        own_terms = tokenize(query)
+        expansions = self.glossary.expand(query)
+        expansion_terms = [t for t in tokenize(" ".join(expansions)) if t not in own_terms]
+        terms = own_terms + expansion_terms
+        weights = [1.0] * len(own_terms) + [EXPANSION_WEIGHT] * len(expansion_terms)
+
+        vector = self.embedder.embed_query(query)
+        dense = self._dense(snapshot, vector, filters)
+        lexical = snapshot.lexical.search(
+            terms, CANDIDATES, weights=weights, allowed=snapshot.mask(filters)
+        )
+        fused = _fuse([position for position, _ in dense], [position for position, _ in lexical])
+        dense_scores = dict(dense)
+        lexical_scores = dict(lexical)
+        missing = [p for p in fused if p not in dense_scores]
+        dense_scores.update(self._cosines(snapshot, vector, missing))
+
+        ordered = sorted(fused, key=lambda position: -fused[position])
+        chosen = _diversify(snapshot, ordered, k)
+        hits = tuple(
+            Hit(
+                chunk=snapshot.chunks[position],
+                score=fused[position],
+                dense=dense_scores.get(position, 0.0),
+                lexical=lexical_scores.get(position, 0.0),
+            )
+            for position in chosen
+        )
+        return Retrieval(
+            query=query,
+            hits=hits,
+            terms=tuple(terms),
+            term_weights=tuple(weights),
+            top_dense=max((hit.dense for hit in hits), default=0.0),
+            coverage=_coverage(snapshot, own_terms, hits[:3]),
+        )
+
+    def _dense(
+        self, snapshot: Snapshot, vector: np.ndarray, filters: dict[str, str] | None
+    ) -> list[tuple[int, float]]:
+        collection = self.index.store.chunks
+        wanted = min(CANDIDATES * 2, max(collection.count(), 1))
+        result = collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=wanted,
+            where=_where(filters),
+            include=["distances"],
+        )
+        ids = (result.get("ids") or [[]])[0]
+        distances = (result.get("distances") or [[]])[0]
+        hits: list[tuple[int, float]] = []
+        for chunk_id, distance in zip(ids, distances, strict=False):
+            position = snapshot.positions.get(chunk_id)
+            if position is not None:  # not live: an old or half-written version
+                hits.append((position, 1.0 - float(distance)))
+        return hits[:CANDIDATES]
+
+    def _cosines(
+        self, snapshot: Snapshot, vector: np.ndarray, positions: Sequence[int]
+    ) -> dict[int, float]:
+        if not positions:
+            return {}
+        ids = [snapshot.chunks[position].id for position in positions]
+        records = self.index.store.chunks.get(ids=ids, include=["embeddings"])
+        embeddings = records.get("embeddings")
+        if embeddings is None:
+            return {}
+        by_id = dict(zip(records.get("ids") or [], embeddings, strict=False))
+        return {
+            position: float(np.dot(np.asarray(by_id[chunk_id], dtype=np.float32), vector))
+            for position, chunk_id in zip(positions, ids, strict=True)
+            if chunk_id in by_id
+        }
+
+
+def _where(filters: dict[str, str] | None) -> dict[str, Any] | None:
+    if not filters:
+        return None
+    clauses = [{key: value} for key, value in filters.items()]
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _fuse(*rankings: Sequence[int]) -> dict[int, float]:
+    """Reciprocal rank fusion: rank agreement matters, raw scores of unlike systems do not."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, position in enumerate(ranking):
+            fused[position] = fused.get(position, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return fused
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def _diversify(snapshot: Snapshot, ordered: Sequence[int], k: int) -> list[int]:
+    """Drop near-duplicates, and let no document take more than MAX_PER_SOURCE of the k places
+    while other documents have relevant chunks."""
+    chosen: list[int] = []
+    shapes: list[set[str]] = []
+    per_source: dict[str, int] = {}
+    deferred: list[int] = []
+    for position in ordered:
+        chunk = snapshot.chunks[position]
+        shape = set(tokenize(chunk.text))
+        if any(_jaccard(shape, other) >= DUPLICATE_JACCARD for other in shapes):
+            continue
+        if per_source.get(chunk.source, 0) >= MAX_PER_SOURCE:
+            deferred.append(position)
+            continue
+        chosen.append(position)
+        shapes.append(shape)
+        per_source[chunk.source] = per_source.get(chunk.source, 0) + 1
+        if len(chosen) == k:
+            return chosen
+    for position in deferred:
+        if len(chosen) == k:
+            break
+        chosen.append(position)
+    return chosen
+
+
+def _coverage(snapshot: Snapshot, terms: Sequence[str], hits: Sequence[Hit]) -> float:
+    """Share of the query's idf weight that the top hits contain: a question about something the
+    store never mentions leaves most of its informative terms uncovered."""
+    unique = list(dict.fromkeys(terms))
+    if not unique or not hits:
+        return 0.0
+    found: set[str] = set()
+    for hit in hits:
+        found.update(tokenize(f"{hit.chunk.title} {hit.chunk.section} {hit.chunk.text}"))
+    total = sum(snapshot.lexical.idf(term) or 1.0 for term in unique)
+    covered = sum(snapshot.lexical.idf(term) or 1.0 for term in unique if term in found)
+    return covered / total if total else 0.0

@@ -1,0 +1,92 @@
+"""Language-aware text helpers: detecting Chinese, tokenising for BM25, splitting sentences."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+import jieba
+import snowballstemmer
+
+jieba.setLogLevel(logging.WARNING)
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*%?|[\u3400-\u9fff\uf900-\ufaff]+")
+_EN_STOP = frozenset(
+    "a an the and or of to in on for with is are was were be been it its this that these those "
+    "what which who whom how why when where do does did can could should would will shall may "
+    "might must i we you they he she my our your their me us them about as at by from into than "
+    "then so if not no yes vs there here any some all more most very also just like get".split()
+)
+_ZH_STOP = frozenset(
+    (
+        "的 了 是 在 和 与 及 或 吗 呢 吧 啊 呀 么 什么 怎么 怎样 如何 哪些 哪个 为什么 "
+        "我们 你们 他们 我 你 他 她 它 这 那 这个 那个 一个 有 没有 要 会 能 可以 应该 "
+        "需要 看 多少 哪 请问 一下 一些 时候"
+    ).split()
+)
+
+# Sentence ends: Chinese full stops, and English ones followed by space or the end (not "e.g.",
+# "3.5", "99.95%").
+_SENTENCE_END = re.compile(
+    r"(?<=[。！？；])[”」』\"')）]*|(?<![A-Z][a-z]\.)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)"
+    r"(?<=[a-z0-9%)\]\"'][.!?])(?=\s+[A-Z0-9\"“(\[])"
+)
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+def cjk_ratio(text: str) -> float:
+    """The share of CJK characters among the non-space characters."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return 0.0
+    return sum(1 for c in chars if _CJK.match(c)) / len(chars)
+
+
+def detect_lang(text: str) -> str:
+    """`zh` when Chinese characters make up a meaningful share of the text, else `en`."""
+    return "zh" if cjk_ratio(text) >= 0.2 else "en"
+
+
+@lru_cache(maxsize=50_000)
+def _stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
+    """BM25 terms: jieba words (search mode) for Chinese, stemmed words for English."""
+    terms: list[str] = []
+    for match in _WORD.finditer(text.lower()):
+        token = match.group(0)
+        if _CJK.match(token):
+            for word in jieba.cut_for_search(token):
+                word = word.strip()
+                if word and (keep_stopwords or word not in _ZH_STOP):
+                    terms.append(word)
+        elif keep_stopwords or token not in _EN_STOP:
+            terms.append(_stem(token) if token.isalpha() else token)
+            if "-" in token:
+                terms.extend(_stem(part) for part in token.split("-") if part not in _EN_STOP)
+    return terms
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a chunk, verbatim (each is a substring of `text`), list items kept whole."""
+    sentences: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        start = 0
+        for match in _SENTENCE_END.finditer(line):
+            end = match.end()
+            piece = line[start:end].strip()
+            if piece:
+                sentences.append(piece)
+            start = end
+        rest = line[start:].strip()
+        if rest:
+            sentences.append(rest)
+    return sentences
