@@ -1,0 +1,1 @@
+"""The evaluation harness: retrieval and answer quality on a fixed question set, with a baseline."""

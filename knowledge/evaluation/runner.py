@@ -1,0 +1,52 @@
+"""Running the assistant over an evaluation set."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from knowledge.assistant import KnowledgeAssistant
+from knowledge.errors import KnowledgeError
+from knowledge.evaluation.metrics import Outcome
+from knowledge.evaluation.questions import EvalQuestion
+from store.client import StoreHandle
+
+
+def run_assistant(
+    assistant: KnowledgeAssistant, questions: Sequence[EvalQuestion]
+) -> list[Outcome]:
+    """Ask every question (warm: the first question is asked once before timing)."""
+    if questions:
+        assistant.ask(questions[0].question)
+    outcomes = []
+    for question in questions:
+        started = time.perf_counter()
+        try:
+            answer = assistant.ask(question.question)
+        except KnowledgeError as error:
+            raise RuntimeError(f"{question.id}: {error}") from error
+        seconds = time.perf_counter() - started
+        retrieval = assistant.retrieve(question.question)
+        outcomes.append(
+            Outcome(
+                question=question,
+                sources=tuple(hit.chunk.source for hit in retrieval.hits),
+                answer=answer,
+                seconds=seconds,
+            )
+        )
+    return outcomes
+
+
+def chunk_text_lookup(store: StoreHandle) -> Callable[[str], str | None]:
+    """A function from chunk id to its text in the store (None when absent)."""
+    cache: dict[str, str | None] = {}
+
+    def lookup(chunk_id: str) -> str | None:
+        if chunk_id not in cache:
+            records = store.chunks.get(ids=[chunk_id], include=["documents"])
+            documents = records.get("documents") or []
+            cache[chunk_id] = documents[0] if documents else None
+        return cache[chunk_id]
+
+    return lookup
