@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -21,10 +23,56 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 COLLECTION_METADATA = {"hnsw:space": "cosine"}
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# chromadb's HTTP client waits forever by default (httpx timeout=None): a hung server would hang
+# the bot's worker threads with it. Connecting is quick or hopeless; a write of a large batch or a
+# query on a big collection may legitimately take a while.
+CONNECT_TIMEOUT_SECONDS = 5.0
+REQUEST_TIMEOUT_SECONDS = 120.0
 
 
 class StoreConnectionError(Exception):
     """The Chroma server cannot be reached, or the embedded store cannot be opened."""
+
+
+def _server_url(settings: Settings) -> str:
+    return f"http://{settings.chroma_host}:{settings.chroma_port}"
+
+
+def _http_client(settings: Settings, chroma_settings: object) -> ClientAPI:
+    import chromadb
+
+    url = _server_url(settings)
+    try:
+        # The constructor already talks to the server (it checks the tenant and database).
+        client = chromadb.HttpClient(
+            host=settings.chroma_host or "127.0.0.1",
+            port=settings.chroma_port or 8000,
+            settings=chroma_settings,  # type: ignore[arg-type]
+        )
+        _set_timeouts(client)
+        client.heartbeat()
+    except Exception as error:  # chromadb raises bare ValueError/httpx errors for a dead server
+        raise StoreConnectionError(
+            f"cannot reach the Chroma server at {url}: is it running, and are CHROMA_HOST and "
+            f"CHROMA_PORT right? ({_reason(error)})"
+        ) from None
+    return client
+
+
+def _set_timeouts(client: ClientAPI) -> None:
+    """Give chromadb's httpx session finite timeouts (it has none, and no setting for them)."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(REQUEST_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _client(settings: Settings, store_dir: Path | None) -> ClientAPI:
@@ -33,17 +81,7 @@ def _client(settings: Settings, store_dir: Path | None) -> ClientAPI:
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if store_dir is None and settings.uses_chroma_server:
-        try:
-            return chromadb.HttpClient(
-                host=settings.chroma_host or "127.0.0.1",
-                port=settings.chroma_port or 8000,
-                settings=chroma_settings,
-            )
-        except Exception as error:  # chromadb raises bare ValueError/ConnectionError variants
-            raise StoreConnectionError(
-                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
-                f" ({type(error).__name__})"
-            ) from None
+        return _http_client(settings, chroma_settings)
     path = store_dir or settings.chroma_path
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -57,6 +95,42 @@ def describe_store(settings: Settings, store_dir: Path | None = None) -> str:
     if store_dir is None and settings.uses_chroma_server:
         return f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
     return str(store_dir or settings.chroma_path)
+
+
+def is_connection_error(error: BaseException) -> bool:
+    """True when `error` (or what caused it) means the store could not be reached."""
+    import httpx
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, StoreConnectionError | httpx.TransportError | ConnectionError):
+            return True
+        # chromadb reports a refused connection as a bare ValueError with this text.
+        if isinstance(current, ValueError) and "could not connect" in str(current).lower():
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+@contextmanager
+def store_errors(where: str) -> Iterator[None]:
+    """Turn a lost connection inside the block into StoreConnectionError naming `where`.
+
+    The collections hold on to their HTTP client, so once the server is back the same handle
+    works again; callers only need to say "unavailable" meanwhile.
+    """
+    try:
+        yield
+    except StoreConnectionError:
+        raise
+    except Exception as error:
+        if is_connection_error(error):
+            raise StoreConnectionError(
+                f"lost the connection to {where} ({_reason(error)})"
+            ) from error
+        raise
 
 
 @dataclass(frozen=True)
@@ -84,7 +158,7 @@ def open_store(settings: Settings, store_dir: Path | None = None) -> StoreHandle
     except Exception as error:
         raise StoreConnectionError(
             f"cannot open collection {settings.chroma_collection!r} in "
-            f"{describe_store(settings, store_dir)} ({type(error).__name__})"
+            f"{describe_store(settings, store_dir)} ({_reason(error)})"
         ) from None
     return StoreHandle(chunks=chunks, registry=DocumentRegistry(registry))
 
@@ -97,16 +171,24 @@ def with_retries(
     max_delay: float = 8.0,
     on_retry: Callable[[int, float], None] | None = None,
 ) -> T:
-    """Run `action`, retrying StoreConnectionError with bounded exponential backoff."""
+    """Run `action`, retrying StoreConnectionError with bounded exponential backoff.
+
+    With the defaults it gives up after 5 attempts and 0.5 + 1 + 2 + 4 = 7.5 s of waiting,
+    re-raising the last error. Without `on_retry`, each retry is logged as a warning.
+    """
     delay = first_delay
     for attempt in range(1, attempts + 1):
         try:
             return action()
-        except StoreConnectionError:
+        except StoreConnectionError as error:
             if attempt == attempts:
                 raise
             if on_retry:
                 on_retry(attempt, delay)
+            else:
+                log.warning(
+                    "%s; retrying in %.1f s (attempt %d of %d)", error, delay, attempt + 1, attempts
+                )
             time.sleep(delay)
             delay = min(delay * 2, max_delay)
     raise AssertionError("unreachable")
