@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
@@ -23,6 +24,9 @@ def _split_ids(value: object) -> object:
     if isinstance(value, int):
         return [value]
     return value
+
+
+_COLLECTION_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]")
 
 
 class ConfigError(Exception):
@@ -88,6 +92,18 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("chroma_collection")
+    @classmethod
+    def _collection_name(cls, value: str) -> str:
+        # Chroma's own rule; checked here so a bad name fails at start-up naming the variable,
+        # not later with a store error.
+        if not _COLLECTION_NAME.fullmatch(value) or ".." in value:
+            raise ValueError(
+                "a collection name takes 3-63 characters from a-z A-Z 0-9 . _ -, starting and "
+                "ending with a letter or digit, with no '..'"
+            )
+        return value
+
     @field_validator("chroma_port", mode="before")
     @classmethod
     def _empty_port_is_unset(cls, value: object) -> object:
@@ -128,8 +144,13 @@ class Settings(BaseSettings):
 
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    location = "_".join(str(part) for part in first.get("loc", ()) if part != "__root__")
+    # The first part of the location is the field (= the variable); later parts are list
+    # positions, e.g. ("bot_admins", 1) for the second id of BOT_ADMINS.
+    location = next((str(part) for part in first.get("loc", ()) if isinstance(part, str)), "")
+    if location == "__root__":
+        location = ""
     message = first.get("msg", "invalid value").removeprefix("Value error, ")
+    message = " ".join(message.split())  # one line, whatever pydantic wrote
     if not location:
         return message
     return f"{location.upper()}: {message}"
