@@ -1,0 +1,374 @@
+"""The transport-independent conversation core: one place that turns a command into a reply.
+
+Telegram handlers and the console both build an `Incoming` and call `Conversation.handle`;
+they differ only in how they deliver the `Reply`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot.meetings import MeetingError, local_hhmm, parse_meeting, valid_timezone
+from bot.ratelimit import RateLimiter
+from bot.state import BotState, ConversationKey, Meeting
+from bot.texts import detect_lang, t
+from bot.uploads import Uploader, UploadRejected
+from knowledge.answer import Answer
+from knowledge.errors import KnowledgeError, StoreUnavailable
+from knowledge.service import MAX_QUESTION_CHARS, Assistant
+
+log = logging.getLogger(__name__)
+
+CONTEXT_TTL_SECONDS = 30 * 60
+QUESTION_COMMANDS = frozenset({"ask", "brief", "compare"})
+COMMANDS = frozenset(
+    {
+        "ask",
+        "brief",
+        "compare",
+        "help",
+        "start",
+        "sources",
+        "reset",
+        "meeting",
+        "meetings",
+        "timezone",
+    }
+)
+_VENDOR_SEPARATORS = re.compile(
+    r"\s*(?:,|，|、|;|；|\bvs\.?\b|\bversus\b|\band\b|和|与|对比)\s*", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A routed request: who asks, where, and which command with what argument."""
+
+    chat_id: int
+    user_id: int
+    command: str
+    argument: str = ""
+    thread_id: int = 0
+    is_group: bool = False
+    language_code: str | None = None
+    remember: bool = True  # False for inline queries: no memory, no stored answer
+
+    @property
+    def key(self) -> ConversationKey:
+        """Private chats share one memory; in groups each user has their own, per topic."""
+        return ConversationKey(self.chat_id, self.user_id if self.is_group else 0, self.thread_id)
+
+    @property
+    def lang(self) -> str:
+        """The language to reply in."""
+        return detect_lang(self.language_code, self.argument)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to send back. `notice` is the bot's own text; `answer` a cited answer to render."""
+
+    lang: str
+    notice: str = ""
+    answer: Answer | None = None
+    answer_id: int | None = None
+    question: str = ""
+    show_quotes: bool = False
+    meetings: tuple[Meeting, ...] = field(default=())
+
+
+class Scheduler(Protocol):
+    """Arms and disarms the timers that post scheduled briefings (Telegram's JobQueue)."""
+
+    def arm(self, meeting: Meeting) -> None:
+        """Post the meeting's briefing at its `post_at` (at once if that has passed)."""
+        ...
+
+    def disarm(self, meeting_id: int) -> None:
+        """Forget the timer of a cancelled meeting."""
+        ...
+
+
+def split_vendors(argument: str) -> list[str]:
+    """`Agora, ZEGOCLOUD` / `Agora vs ZEGOCLOUD` / `声网 即构` → the vendor names."""
+    if _VENDOR_SEPARATORS.search(argument):
+        names = _VENDOR_SEPARATORS.split(argument)
+    else:
+        names = argument.split()
+    return [name.strip() for name in names if name and name.strip()]
+
+
+class Conversation:
+    """Routes commands to the assistant and the bot's state, and says what to reply."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        state: BotState,
+        *,
+        admins: Collection[int] = (),
+        limiter: RateLimiter | None = None,
+        uploader: Uploader | None = None,
+        scheduler: Scheduler | None = None,
+        context_ttl: float = CONTEXT_TTL_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.assistant = assistant
+        self.state = state
+        self.admins = frozenset(admins)
+        self.limiter = limiter or RateLimiter(max_events=0)
+        self.uploader = uploader
+        self.scheduler = scheduler
+        self.context_ttl = context_ttl
+        self._clock = clock
+
+    async def handle(self, incoming: Incoming) -> Reply:
+        """The reply to one command; knowledge errors become messages, bugs propagate."""
+        command = "help" if incoming.command == "start" else incoming.command
+        handler = getattr(self, f"_on_{command}", None)
+        if command not in COMMANDS or handler is None:
+            return Reply(incoming.lang, notice=t("unknown_command", incoming.lang))
+        return await handler(incoming)
+
+    # Questions -------------------------------------------------------------------------------
+
+    def _refusal(self, incoming: Incoming, usage: str) -> Reply | None:
+        """Why a question is not asked (empty, too long, too fast), or None to go ahead."""
+        lang = incoming.lang
+        text = incoming.argument.strip()
+        if not text:
+            return Reply(lang, notice=t(usage, lang))
+        if len(text) > MAX_QUESTION_CHARS:
+            return Reply(
+                lang, notice=t("too_long", lang, length=len(text), limit=MAX_QUESTION_CHARS)
+            )
+        wait = self.limiter.hit(incoming.user_id)
+        if wait:
+            return Reply(lang, notice=t("rate_limited", lang, seconds=wait))
+        return None
+
+    async def _call(self, incoming: Incoming, call: Callable[[], Answer]) -> Answer | Reply:
+        """Run a blocking assistant call in a worker thread; knowledge errors become notices."""
+        try:
+            return await asyncio.to_thread(call)
+        except StoreUnavailable as error:
+            log.warning("knowledge store unavailable: %s", error)
+            return Reply(incoming.lang, notice=t("store_unavailable", incoming.lang))
+        except KnowledgeError as error:
+            return Reply(incoming.lang, notice=str(error))
+
+    def _answered(self, incoming: Incoming, question: str, answer: Answer) -> Reply:
+        answer_id = self.state.save_answer(incoming.key, question, answer)
+        return Reply(incoming.lang, answer=answer, answer_id=answer_id, question=question)
+
+    async def _on_ask(self, incoming: Incoming) -> Reply:
+        refusal = self._refusal(incoming, "ask_usage")
+        if refusal:
+            return refusal
+        question = incoming.argument.strip()
+        history = self.state.history(incoming.key, self.context_ttl) if incoming.remember else []
+        result = await self._call(incoming, lambda: self.assistant.ask(question, history))
+        if isinstance(result, Reply):
+            return result
+        if not incoming.remember:
+            return Reply(incoming.lang, answer=result, question=question)
+        self.state.add_turn(incoming.key, question, result.text, self.context_ttl)
+        return self._answered(incoming, question, result)
+
+    async def _on_brief(self, incoming: Incoming) -> Reply:
+        refusal = self._refusal(incoming, "brief_usage")
+        if refusal:
+            return refusal
+        topic = incoming.argument.strip()
+        result = await self._call(incoming, lambda: self.assistant.brief(topic))
+        if isinstance(result, Reply):
+            return result
+        return self._answered(incoming, f"/brief {topic}", result)
+
+    async def _on_compare(self, incoming: Incoming) -> Reply:
+        vendors = split_vendors(incoming.argument)
+        if len(vendors) < 2:
+            return Reply(incoming.lang, notice=t("compare_usage", incoming.lang))
+        refusal = self._refusal(incoming, "compare_usage")
+        if refusal:
+            return refusal
+        result = await self._call(incoming, lambda: self.assistant.compare(vendors))
+        if isinstance(result, Reply):
+            return result
+        return self._answered(incoming, f"/compare {' '.join(vendors)}", result)
+
+    # Conversation commands -------------------------------------------------------------------
+
+    async def _on_help(self, incoming: Incoming) -> Reply:
+        return Reply(incoming.lang, notice=t("help", incoming.lang))
+
+    async def _on_reset(self, incoming: Incoming) -> Reply:
+        self.state.reset(incoming.key)
+        return Reply(incoming.lang, notice=t("reset", incoming.lang))
+
+    async def _on_sources(self, incoming: Incoming) -> Reply:
+        stored = self.state.last_answer(incoming.key)
+        if stored is None or not stored.answer.citations:
+            return Reply(incoming.lang, notice=t("no_sources", incoming.lang))
+        return Reply(
+            incoming.lang,
+            answer=stored.answer,
+            answer_id=stored.id,
+            question=stored.question,
+            show_quotes=True,
+        )
+
+    def stored_reply(self, answer_id: int, lang: str, *, show_quotes: bool) -> Reply:
+        """A stored answer again (for its Quotes and document buttons)."""
+        stored = self.state.get_answer(answer_id)
+        if stored is None:
+            return Reply(lang, notice=t("answer_gone", lang))
+        return Reply(
+            lang,
+            answer=stored.answer,
+            answer_id=stored.id,
+            question=stored.question,
+            show_quotes=show_quotes,
+        )
+
+    def vote(self, answer_id: int, chat_id: int, user_id: int, vote: int, lang: str) -> str:
+        """Store 👍/👎 feedback; the short text to acknowledge it with."""
+        if not self.state.record_vote(answer_id, chat_id, user_id, vote):
+            return t("answer_gone", lang)
+        return t("feedback_thanks", lang)
+
+    # Time zones and scheduled briefings ------------------------------------------------------
+
+    async def _on_timezone(self, incoming: Incoming) -> Reply:
+        lang = incoming.lang
+        value = incoming.argument.strip()
+        if not value:
+            return Reply(
+                lang, notice=t("timezone_current", lang, tz=self.state.timezone(incoming.user_id))
+            )
+        zone = valid_timezone(value)
+        if zone is None:
+            return Reply(lang, notice=t("timezone_invalid", lang, value=value))
+        self.state.set_timezone(incoming.user_id, zone)
+        return Reply(lang, notice=t("timezone_set", lang, tz=zone))
+
+    async def _on_meeting(self, incoming: Incoming) -> Reply:
+        lang = incoming.lang
+        if self.scheduler is None:
+            return Reply(lang, notice=t("console_only_telegram", lang))
+        tz = self.state.timezone(incoming.user_id)
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        try:
+            request = parse_meeting(incoming.argument.strip(), tz, now)
+        except MeetingError as error:
+            return Reply(lang, notice=t(error.key, lang, value=error.value))
+        if len(request.topic) > MAX_QUESTION_CHARS:
+            return Reply(
+                lang,
+                notice=t("too_long", lang, length=len(request.topic), limit=MAX_QUESTION_CHARS),
+            )
+        meeting = self.state.add_meeting(
+            chat_id=incoming.chat_id,
+            thread_id=incoming.thread_id,
+            user_id=incoming.user_id,
+            topic=request.topic,
+            meeting_at=request.meeting_at.timestamp(),
+            post_at=request.post_at.timestamp(),
+            tz=tz,
+            lang=lang,
+        )
+        self.scheduler.arm(meeting)
+        meeting_time = local_hhmm(meeting.meeting_at, tz)
+        if meeting.post_at <= self._clock():
+            return Reply(
+                lang, notice=t("meeting_now", lang, time=meeting_time, tz=tz, topic=meeting.topic)
+            )
+        return Reply(
+            lang,
+            notice=t(
+                "meeting_scheduled",
+                lang,
+                topic=meeting.topic,
+                time=meeting_time,
+                tz=tz,
+                post_time=local_hhmm(meeting.post_at, tz),
+            ),
+        )
+
+    async def _on_meetings(self, incoming: Incoming) -> Reply:
+        lang = incoming.lang
+        if self.scheduler is None:
+            return Reply(lang, notice=t("console_only_telegram", lang))
+        meetings = tuple(self.state.meetings(incoming.chat_id))
+        if not meetings:
+            return Reply(lang, notice=t("meetings_none", lang))
+        return Reply(lang, notice=t("meetings_list", lang), meetings=meetings)
+
+    def cancel_meeting(self, meeting_id: int, chat_id: int, lang: str) -> str:
+        """Cancel a scheduled briefing of this chat; the text to confirm with."""
+        meeting = self.state.get_meeting(meeting_id)
+        if meeting is None or meeting.chat_id != chat_id:
+            return t("meeting_not_found", lang)
+        self.state.remove_meeting(meeting_id)
+        if self.scheduler is not None:
+            self.scheduler.disarm(meeting_id)
+        return t("meeting_cancelled", lang, topic=meeting.topic)
+
+    async def meeting_briefing(self, meeting: Meeting) -> Reply:
+        """The briefing a scheduled meeting posts (the header goes in `notice`)."""
+        incoming = Incoming(
+            chat_id=meeting.chat_id,
+            user_id=meeting.user_id,
+            command="brief",
+            argument=meeting.topic,
+            thread_id=meeting.thread_id,
+            is_group=meeting.chat_id < 0,
+            language_code=meeting.lang,
+        )
+        header = t(
+            "meeting_header",
+            meeting.lang,
+            time=local_hhmm(meeting.meeting_at, meeting.tz),
+            tz=meeting.tz,
+            topic=meeting.topic,
+        )
+        result = await self._call(incoming, lambda: self.assistant.brief(meeting.topic))
+        if isinstance(result, Reply):
+            return Reply(result.lang, notice=f"{header}\n\n{result.notice}")
+        reply = self._answered(incoming, f"/brief {meeting.topic}", result)
+        return Reply(
+            reply.lang,
+            notice=header,
+            answer=reply.answer,
+            answer_id=reply.answer_id,
+            question=reply.question,
+        )
+
+    # Documents -------------------------------------------------------------------------------
+
+    def is_admin(self, user_id: int) -> bool:
+        """True when the user may add documents."""
+        return user_id in self.admins
+
+    async def add_document(self, user_id: int, lang: str, data: bytes, filename: str) -> Reply:
+        """Ingest an admin's document; the result (added/updated/unchanged or why not)."""
+        if not self.is_admin(user_id) or self.uploader is None:
+            return Reply(lang, notice=t("upload_admins_only", lang))
+        uploader = self.uploader
+        try:
+            result = await asyncio.to_thread(uploader, data, filename)
+        except UploadRejected as error:
+            return Reply(lang, notice=t("upload_failed", lang, filename=filename, error=error))
+        except StoreUnavailable:
+            return Reply(lang, notice=t("store_unavailable", lang))
+        status = result.status if result.status in {"added", "updated", "unchanged"} else "added"
+        return Reply(
+            lang, notice=t(f"upload_{status}", lang, filename=filename, chunks=result.chunks)
+        )

@@ -1,0 +1,1 @@
+"""Telegram I/O: building the Application, handlers, sending, webhook, scheduled jobs."""
