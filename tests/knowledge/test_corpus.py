@@ -58,7 +58,7 @@ ATTRIBUTION = re.compile(
     r"称|表示|据|宣称|官网|文档|介绍|列出|写明|标明",
     re.I,
 )
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。!?;;])|\n+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f\uff1b])|\n+")
 
 
 def corpus_files() -> list[Path]:
