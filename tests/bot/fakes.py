@@ -1,0 +1,92 @@
+"""Test doubles for the bot: an Assistant answering instantly with hostile HTML in every field."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from knowledge.answer import Answer, Attachment, Citation, Turn
+from knowledge.errors import UnknownVendor
+
+HOSTILE_TITLE = "Latency & <b>jitter</b> </i>"
+HOSTILE_QUOTE = "Keep it < 200 ms & never <script>alert(1)</script>"
+HOSTILE_URL = "https://example.com/a?x=1&y=<2>"
+
+
+def hostile_citations() -> tuple[Citation, ...]:
+    """Two citations whose titles, sections and quotes are full of HTML."""
+    return (
+        Citation(
+            1,
+            "guides/latency.md",
+            HOSTILE_TITLE,
+            "Targets > <i>voice",
+            "c1",
+            HOSTILE_QUOTE,
+            source_url=HOSTILE_URL,
+        ),
+        Citation(2, "vendors/nimbus.md", "Nimbus <RTC>", "", "c2", "99.9% SLA & up"),
+    )
+
+
+class FakeAssistant:
+    """Answers instantly (or after a small random delay), echoing the question with hostile text."""
+
+    def __init__(self, delay: tuple[float, float] = (0.0, 0.0)) -> None:
+        self.delay = delay
+        self.calls: list[tuple[str, Any, tuple[Turn, ...]]] = []
+        self.error: Exception | None = None
+        self.is_healthy = True
+        self._lock = threading.Lock()
+
+    def _work(self) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.delay[1] > 0:
+            time.sleep(random.uniform(*self.delay))
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """An answer quoting the question, with citations."""
+        with self._lock:
+            self.calls.append(("ask", question, tuple(history)))
+        self._work()
+        return Answer(
+            text=f"Answer to: {question} [1]. Use <b>less</b> than 200 ms & test it [2].",
+            citations=hostile_citations(),
+        )
+
+    def brief(self, topic: str) -> Answer:
+        """A briefing with Markdown sections and a document."""
+        with self._lock:
+            self.calls.append(("brief", topic, ()))
+        self._work()
+        return Answer(
+            text=f"## What matters for {topic}\n- Latency under 200 ms [1]\n## Gaps\n- Pricing",
+            citations=hostile_citations()[:1],
+            kind="briefing",
+            attachments=(Attachment("briefing.md", f"# Briefing: {topic}\n\n<full> & more\n"),),
+        )
+
+    def compare(self, vendors: Sequence[str]) -> Answer:
+        """A comparison with Markdown and CSV documents; unknown names raise UnknownVendor."""
+        with self._lock:
+            self.calls.append(("compare", tuple(vendors), ()))
+        self._work()
+        if "Nobody" in vendors:
+            raise UnknownVendor("Unknown vendor “Nobody”; known vendors: Nimbus, Zephyr.")
+        return Answer(
+            text="## Latency\n- " + "\n- ".join(f"{v}: 200 ms [1]" for v in vendors),
+            citations=hostile_citations()[:1],
+            kind="comparison",
+            attachments=(
+                Attachment("comparison.md", "| a | b |\n"),
+                Attachment("comparison.csv", "criterion,a,b\n", "text/csv"),
+            ),
+        )
+
+    def healthy(self) -> bool:
+        """As configured by the test."""
+        return self.is_healthy
