@@ -40,6 +40,8 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # `VAR=` (as in a copied .env.example) means "not set": the default applies.
+        env_ignore_empty=True,
         case_sensitive=False,
         frozen=True,
     )

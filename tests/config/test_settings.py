@@ -112,14 +112,16 @@ def test_chroma_host_and_port_select_the_server(monkeypatch: pytest.MonkeyPatch)
     assert (settings.chroma_host, settings.chroma_port) == ("chroma", 8000)
 
 
-def test_empty_values_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("variable", VARIABLES)
+def test_an_empty_value_means_the_default(monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
     # An .env.example copied as it is leaves `VAR=`; that must mean "not set", not "".
-    for name in ("CHROMA_HOST", "CHROMA_PORT", "TELEGRAM_BOT_TOKEN", "WEBHOOK_URL"):
-        monkeypatch.setenv(name, "")
-    settings = load_settings()
-    assert not settings.uses_chroma_server
-    assert settings.telegram_bot_token is None
-    assert settings.webhook_url is None
+    monkeypatch.setenv(variable, "")
+    assert load_settings().model_dump() == Settings(_env_file=None).model_dump()  # type: ignore[call-arg]
+
+
+def test_empty_values_in_the_dot_env_file_mean_the_defaults(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("".join(f"{name}=\n" for name in VARIABLES), encoding="utf-8")
+    assert load_settings().model_dump() == Settings(_env_file=None).model_dump()  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize(
