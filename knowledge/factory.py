@@ -6,10 +6,13 @@ from pathlib import Path
 
 from config.settings import Settings
 from knowledge.assistant import KnowledgeAssistant
+from knowledge.briefing import Briefer
+from knowledge.criteria import default_criteria
 from knowledge.errors import StoreUnavailable
 from knowledge.glossary import default_glossary
 from knowledge.index import LiveIndex, TokenCache, token_cache_path
 from knowledge.retriever import HybridRetriever
+from knowledge.topics import default_books
 from store.client import StoreConnectionError, open_store, with_retries
 from store.embedding import get_embedder
 
@@ -31,4 +34,13 @@ def open_assistant(
     embedder = get_embedder(settings.embedding_model_path)
     cache = TokenCache(token_cache_path(settings.data_dir, _store_key(settings, store_dir)))
     retriever = HybridRetriever(LiveIndex(store, cache), embedder, default_glossary())
-    return KnowledgeAssistant(retriever)
+    assistant = KnowledgeAssistant(retriever)
+    # Briefings and comparisons retrieve through the assistant: one retrieval path.
+    vendors, scenarios = default_books()
+    assistant.briefer = Briefer(assistant, vendors, scenarios, default_criteria())
+    if settings.llm_provider != "none":
+        from knowledge.llm import LLMAssistant
+
+        # Same retrieval and the extractive answer as its fallback; `ask` goes through the LLM.
+        return LLMAssistant.from_settings(assistant, settings)
+    return assistant

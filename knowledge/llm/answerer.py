@@ -1,0 +1,291 @@
+"""LLMAssistant: the same retrieval, a fluent cited answer from a chat model, validated, and the
+extractive answer whenever the model fails or cannot be verified."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+
+from config.settings import Settings
+from knowledge.answer import Answer, Turn
+from knowledge.assistant import KnowledgeAssistant, check_question
+from knowledge.compose import Thresholds, compose_answer
+from knowledge.llm.models import build_chat_model
+from knowledge.llm.prompt import build_messages
+from knowledge.llm.validate import NOTES, validate
+from knowledge.retriever import HybridRetriever, Retrieval
+from knowledge.text import detect_lang
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 8.0
+_NOT_RETRIED = frozenset(range(400, 500)) - {408, 409, 429}  # the same request fails again
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """A piece of the answer as the model writes it, or (last) the validated answer."""
+
+    delta: str = ""
+    answer: Answer | None = None
+
+    @property
+    def final(self) -> bool:
+        """True for the last event, the one carrying the answer to show."""
+        return self.answer is not None
+
+
+@dataclass(slots=True)
+class _Run:
+    """What one answer cost: for the log line."""
+
+    usage: dict[str, int] = dataclasses.field(default_factory=dict)
+    first_token_ms: float | None = None
+    attempts: int = 0
+
+
+class LLMAssistant(KnowledgeAssistant):
+    """A KnowledgeAssistant whose `ask` goes through a chat model; briefings, comparisons,
+    retrieval and health are the wrapped assistant's own.
+
+    It subclasses KnowledgeAssistant only so it can stand wherever one is expected (the factory's
+    return type, the evaluation runner); every state lives in the wrapped instance.
+    """
+
+    def __init__(
+        self,
+        base: KnowledgeAssistant,
+        model: BaseChatModel,
+        *,
+        max_retries: int = 2,
+        backoff: float = 0.5,
+        secrets: Sequence[str] = (),
+    ) -> None:
+        # No super().__init__: retriever, thresholds and briefer are read through to `base`.
+        self.base = base
+        self.model = model
+        self.max_retries = max(0, max_retries)
+        self.backoff = backoff
+        self._secrets = tuple(secret for secret in secrets if secret)
+
+    @classmethod
+    def from_settings(cls, base: KnowledgeAssistant, settings: Settings) -> LLMAssistant:
+        """Wrap `base` with the chat model of the settings (LLM_PROVIDER != none)."""
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+        return cls(
+            base,
+            build_chat_model(settings),
+            max_retries=settings.llm_max_retries,
+            secrets=(key,),
+        )
+
+    # --- the wrapped assistant ------------------------------------------------------------
+
+    @property  # type: ignore[override]
+    def retriever(self) -> HybridRetriever:
+        """The wrapped assistant's retriever."""
+        return self.base.retriever
+
+    @property  # type: ignore[override]
+    def thresholds(self) -> Thresholds:
+        """The wrapped assistant's abstention thresholds."""
+        return self.base.thresholds
+
+    @property  # type: ignore[override]
+    def briefer(self) -> Any:
+        """The wrapped assistant's briefer."""
+        return self.base.briefer
+
+    @briefer.setter
+    def briefer(self, value: Any) -> None:
+        self.base.briefer = value
+
+    def retrieve(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: dict[str, str] | None = None,
+        k: int = 5,
+    ) -> Retrieval:
+        """The wrapped assistant's retrieval: the LLM sees exactly what extractive mode sees."""
+        return self.base.retrieve(question, history, filters, k)
+
+    def brief(self, topic: str) -> Answer:
+        """A pre-meeting briefing (extractive)."""
+        return self.base.brief(topic)
+
+    def compare(self, vendors: Sequence[str]) -> Answer:
+        """A comparison of vendors' statements (extractive)."""
+        return self.base.compare(vendors)
+
+    def healthy(self) -> bool:
+        """True when the store answers (the LLM is optional: it never makes this false)."""
+        return self.base.healthy()
+
+    # --- answers --------------------------------------------------------------------------
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """A validated LLM answer (one non-streaming request), or the extractive one."""
+        for event in self._answer(question, history, stream=False):
+            if event.answer is not None:
+                return event.answer
+        raise AssertionError("the answer generator ended without a final event")  # pragma: no cover
+
+    def ask_stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[StreamEvent]:
+        """Text deltas as the model writes them, then one final event with the validated answer.
+
+        LLM failures never raise: the final event then carries the extractive answer with a note.
+        Retrieval errors (InvalidQuestion, StoreUnavailable) raise before any event, as in `ask`.
+        """
+        return self._answer(question, history, stream=True)
+
+    def _answer(
+        self, question: str, history: Sequence[Turn], *, stream: bool
+    ) -> Iterator[StreamEvent]:
+        text = check_question(question)
+        started = time.perf_counter()
+        retrieval = self.base.retrieve(text, history)
+        lang = detect_lang(text)
+        idf = self.base.retriever.index.snapshot().lexical.idf
+        extractive = compose_answer(retrieval, lang, idf, self.base.thresholds)
+        if extractive.abstained:
+            # Abstaining is retrieval's decision: nothing grounds an answer, so no model call.
+            log.info("llm answer: outcome=abstained (no model call)")
+            yield StreamEvent(answer=extractive)
+            return
+
+        messages = build_messages(text, retrieval.hits, history)
+        run = _Run()
+        parts: list[str] = []
+        failure = ""
+        try:
+            for delta in self._generate(messages, stream=stream, run=run, started=started):
+                parts.append(delta)
+                if stream:
+                    yield StreamEvent(delta=delta)
+        except Exception as error:  # any model failure: the user gets the extractive answer
+            failure = self._describe(error)
+
+        reply = "".join(parts).strip()
+        if not failure and not reply:
+            failure = "empty answer"
+        outcome, final, kept, removed = "llm", extractive, 0, 0
+        if failure:
+            outcome = "fallback"
+            log.warning("llm answer failed (%s); showing the extractive answer", failure)
+        else:
+            validation = validate(reply, retrieval.hits)
+            kept, removed = validation.kept, len(validation.removed)
+            for removal in validation.removed:
+                log.debug("llm answer: removed (%s): %s", removal.reason, removal.sentence)
+            if validation.answer is not None:
+                final = validation.answer
+            else:
+                outcome = "unverified"
+        if outcome != "llm":
+            final = dataclasses.replace(extractive, notes=(*extractive.notes, NOTES[lang]))
+        log.info(
+            "llm answer: outcome=%s model=%s stream=%s attempts=%d latency_ms=%.0f "
+            "first_token_ms=%s input_tokens=%s output_tokens=%s total_tokens=%s "
+            "kept=%d removed=%d",
+            outcome,
+            self._model_name(),
+            stream,
+            run.attempts,
+            (time.perf_counter() - started) * 1000,
+            "-" if run.first_token_ms is None else f"{run.first_token_ms:.0f}",
+            run.usage.get("input_tokens", "-"),
+            run.usage.get("output_tokens", "-"),
+            run.usage.get("total_tokens", "-"),
+            kept,
+            removed,
+        )
+        yield StreamEvent(answer=final)
+
+    def _generate(
+        self, messages: list[BaseMessage], *, stream: bool, run: _Run, started: float
+    ) -> Iterator[str]:
+        """The model's text, piece by piece; a failure before the first piece is retried."""
+        for attempt in range(self.max_retries + 1):
+            run.attempts = attempt + 1
+            produced = False
+            try:
+                if stream:
+                    for chunk in self.model.stream(messages):
+                        _add_usage(run.usage, getattr(chunk, "usage_metadata", None))
+                        piece = _text_of(chunk.content)
+                        if piece:
+                            if run.first_token_ms is None:
+                                run.first_token_ms = (time.perf_counter() - started) * 1000
+                            produced = True
+                            yield piece
+                else:
+                    message = self.model.invoke(messages)
+                    _add_usage(run.usage, getattr(message, "usage_metadata", None))
+                    run.first_token_ms = (time.perf_counter() - started) * 1000
+                    piece = _text_of(message.content)
+                    if piece:
+                        produced = True
+                        yield piece
+                return
+            except Exception as error:
+                # Text already shown cannot be taken back by a retry; a client error repeats.
+                if produced or attempt >= self.max_retries or not _retriable(error):
+                    raise
+                log.warning(
+                    "llm request failed (%s); retry %d of %d",
+                    self._describe(error),
+                    attempt + 1,
+                    self.max_retries,
+                )
+                time.sleep(min(self.backoff * 2**attempt, MAX_BACKOFF_SECONDS))
+
+    def _describe(self, error: BaseException) -> str:
+        """A one-line description of an error with every secret masked."""
+        text = f"{type(error).__name__}: {' '.join(str(error).split())}"[:300]
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _model_name(self) -> str:
+        for attribute in ("model_name", "model"):
+            value = getattr(self.model, attribute, None)
+            if isinstance(value, str) and value:
+                return value
+        return type(self.model).__name__
+
+
+def _retriable(error: BaseException) -> bool:
+    status = getattr(error, "status_code", None)
+    return not (isinstance(status, int) and status in _NOT_RETRIED)
+
+
+def _text_of(content: object) -> str:
+    """The text of a message's content (a string, or a list of content blocks)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for block in content:
+            if isinstance(block, str):
+                parts.append(block)
+            elif isinstance(block, dict) and block.get("type") == "text":
+                parts.append(str(block.get("text", "")))
+        return "".join(parts)
+    return ""
+
+
+def _add_usage(total: dict[str, int], usage: object) -> None:
+    if not isinstance(usage, dict):
+        return
+    for key in ("input_tokens", "output_tokens", "total_tokens"):
+        value = usage.get(key)
+        if isinstance(value, int):
+            total[key] = total.get(key, 0) + value
