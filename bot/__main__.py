@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from config import ConfigError, Settings, load_settings
+from knowledge.service import Assistant
 
 NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather, then "
@@ -40,11 +41,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def open_assistant(settings: Settings):  # type: ignore[no-untyped-def]
-    """The real assistant; imported here only, so tests and the console can use fakes."""
+def open_assistant(settings: Settings) -> Assistant:
+    """The real assistant; imported here only (it loads models), so tests can use fakes.
+
+    A store that is down at start-up does not stop the bot: the assistant opens on first use.
+    """
+    from bot.deferred import DeferredAssistant
     from knowledge.factory import open_assistant as factory
 
-    return factory(settings)
+    return DeferredAssistant(lambda: factory(settings))
 
 
 async def run_console_mode(settings: Settings) -> None:
