@@ -118,6 +118,7 @@ def test_app_services_share_the_data_volume(compose: dict) -> None:
     # The ingest manifest and its lock live in DATA_DIR: the bot's uploads must see them.
     for name in ("ingest", "bot"):
         assert "app-data:/app/data" in compose["services"][name]["volumes"]
+        assert compose["services"][name]["environment"]["DATA_DIR"] == "/app/data"
     assert "app-data" in compose["volumes"]
 
 
