@@ -182,13 +182,14 @@ async def test_burst_of_200_questions_from_20_chats(fake: FakeTelegram, tmp_path
     assistant = FakeAssistant(delay=(0.0, 0.02))
     chats = [1000 + i for i in range(10)] + [-2000 - i for i in range(10)]
     start = time.monotonic()
-    async with running_bot(make_settings(tmp_path, fake.base_url), assistant):
+    async with running_bot(make_settings(tmp_path, fake.base_url), assistant) as app:
         for n in range(10):
             for chat in chats:
                 text = f"q{n} from {chat}"
                 fake.message(chat, text if chat > 0 else f"/ask {text}", user_id=abs(chat))
         await fake.wait_for(lambda: len(fake.texts()) >= 200, timeout=40)
         await asyncio.sleep(0.3)  # anything extra (a duplicate) would show up now
+        assert len(svc(app).locks) == 0  # per-chat locks are released and dropped
     assert time.monotonic() - start < 40
     assert len(fake.texts()) == 200
     for chat in chats:
