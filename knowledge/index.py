@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,12 @@ class Snapshot:
     lexical: BM25Index
     columns: dict[str, np.ndarray]
     signature: tuple[int, int]
+    terms: tuple[list[str], ...] = ()
+
+    @cached_property
+    def vendor_names(self) -> frozenset[str]:
+        """The vendors the live documents are about (their canonical names)."""
+        return frozenset(self.columns.get("vendor", np.array([], dtype=object)).tolist()) - {""}
 
     def mask(self, filters: dict[str, str] | None) -> np.ndarray | None:
         """A boolean mask of the chunks matching every filter, or None for no filter."""
@@ -151,7 +158,8 @@ class LiveIndex:
                 break
             offset += PAGE
         chunks.sort(key=lambda chunk: (chunk.source, chunk.chunk_index))
-        lexical = BM25Index([], tokens=self.cache.terms_for(chunks))
+        terms = self.cache.terms_for(chunks)
+        lexical = BM25Index([], tokens=terms)
         columns = {
             key: np.array([getattr(chunk, key) for chunk in chunks], dtype=object)
             for key in ("vendor", "doc_type", "lang", "source")
@@ -163,4 +171,5 @@ class LiveIndex:
             lexical=lexical,
             columns=columns,
             signature=signature,
+            terms=tuple(terms),
         )

@@ -3,22 +3,28 @@ spread across documents."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import yaml
 
 from knowledge.glossary import Glossary
 from knowledge.index import LiveIndex, Snapshot
-from knowledge.text import tokenize
+from knowledge.text import split_sentences, tokenize
 from store.schema import Chunk
 
+VENDORS_PATH = Path(__file__).parent / "data" / "vendors.yaml"
 RRF_K = 60
 CANDIDATES = 40
 EXPANSION_WEIGHT = 0.6
 MAX_PER_SOURCE = 2
 DUPLICATE_JACCARD = 0.8
+VENDOR_PENALTY = 0.6
 
 
 class QueryEmbedder(Protocol):
@@ -47,6 +53,9 @@ class Retrieval:
     term_weights: tuple[float, ...] = ()
     top_dense: float = 0.0
     coverage: float = 0.0  # idf-weighted share of the query's own terms found in the top hits
+    # The same share, found in one sentence (with its heading) of the top hits: a question is
+    # answered by a sentence that speaks of what it asks, not by words scattered over a page.
+    sentence_coverage: float = 0.0
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -80,6 +89,11 @@ class HybridRetriever:
         missing = [p for p in fused if p not in dense_scores]
         dense_scores.update(self._cosines(snapshot, vector, missing))
 
+        if not _names_a_vendor(query, snapshot):
+            # A question that names no vendor wants guidance, not one vendor's pitch.
+            for position in fused:
+                if snapshot.chunks[position].doc_type == "vendor":
+                    fused[position] *= VENDOR_PENALTY
         ordered = sorted(fused, key=lambda position: -fused[position])
         chosen = _diversify(snapshot, ordered, k)
         hits = tuple(
@@ -97,7 +111,8 @@ class HybridRetriever:
             terms=tuple(terms),
             term_weights=tuple(weights),
             top_dense=max((hit.dense for hit in hits), default=0.0),
-            coverage=_coverage(snapshot, own_terms, hits[:3]),
+            coverage=_coverage(snapshot, own_terms, hits[:3], chosen[:3]),
+            sentence_coverage=_sentence_coverage(snapshot, own_terms, hits[:3]),
         )
 
     def _dense(
@@ -138,6 +153,30 @@ class HybridRetriever:
         }
 
 
+@lru_cache(maxsize=1)
+def _vendor_aliases() -> tuple[str, ...]:
+    if not VENDORS_PATH.is_file():
+        return ()
+    data = yaml.safe_load(VENDORS_PATH.read_text("utf-8")) or {}
+    aliases: list[str] = []
+    for vendor in data.get("vendors") or ():
+        aliases.append(str(vendor.get("name", "")).lower())
+        aliases.extend(str(alias).lower() for alias in vendor.get("aliases") or ())
+    return tuple(alias for alias in aliases if len(alias) >= 2)
+
+
+def _names_a_vendor(query: str, snapshot: Snapshot) -> bool:
+    lowered = query.lower()
+    names = {vendor.lower() for vendor in snapshot.vendor_names} | set(_vendor_aliases())
+    for name in names:
+        if name.isascii():
+            if re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", lowered):
+                return True
+        elif name in lowered:
+            return True
+    return False
+
+
 def _where(filters: dict[str, str] | None) -> dict[str, Any] | None:
     if not filters:
         return None
@@ -169,7 +208,7 @@ def _diversify(snapshot: Snapshot, ordered: Sequence[int], k: int) -> list[int]:
     deferred: list[int] = []
     for position in ordered:
         chunk = snapshot.chunks[position]
-        shape = set(tokenize(chunk.text))
+        shape = set(snapshot.terms[position]) if snapshot.terms else set(tokenize(chunk.text))
         if any(_jaccard(shape, other) >= DUPLICATE_JACCARD for other in shapes):
             continue
         if per_source.get(chunk.source, 0) >= MAX_PER_SOURCE:
@@ -187,15 +226,36 @@ def _diversify(snapshot: Snapshot, ordered: Sequence[int], k: int) -> list[int]:
     return chosen
 
 
-def _coverage(snapshot: Snapshot, terms: Sequence[str], hits: Sequence[Hit]) -> float:
+def _sentence_coverage(snapshot: Snapshot, terms: Sequence[str], hits: Sequence[Hit]) -> float:
+    """The best idf-weighted share of the query's terms that one sentence of the top hits holds."""
+    unique = list(dict.fromkeys(terms))
+    if not unique or not hits:
+        return 0.0
+    weights = {term: snapshot.lexical.idf(term) or 1.0 for term in unique}
+    total = sum(weights.values())
+    best = 0.0
+    for hit in hits:
+        heading = set(tokenize(f"{hit.chunk.title} {hit.chunk.section}"))
+        for sentence in split_sentences(hit.chunk.text):
+            present = set(tokenize(sentence)) | heading
+            best = max(best, sum(w for term, w in weights.items() if term in present) / total)
+    return best
+
+
+def _coverage(
+    snapshot: Snapshot, terms: Sequence[str], hits: Sequence[Hit], positions: Sequence[int]
+) -> float:
     """Share of the query's idf weight that the top hits contain: a question about something the
     store never mentions leaves most of its informative terms uncovered."""
     unique = list(dict.fromkeys(terms))
     if not unique or not hits:
         return 0.0
     found: set[str] = set()
-    for hit in hits:
-        found.update(tokenize(f"{hit.chunk.title} {hit.chunk.section} {hit.chunk.text}"))
+    for hit, position in zip(hits, positions, strict=False):
+        if snapshot.terms:
+            found.update(snapshot.terms[position])
+        else:
+            found.update(tokenize(f"{hit.chunk.title} {hit.chunk.section} {hit.chunk.text}"))
     total = sum(snapshot.lexical.idf(term) or 1.0 for term in unique)
     covered = sum(snapshot.lexical.idf(term) or 1.0 for term in unique if term in found)
     return covered / total if total else 0.0

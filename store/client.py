@@ -139,6 +139,7 @@ class StoreHandle:
 
     chunks: Collection
     registry: DocumentRegistry
+    client: ClientAPI | None = None
 
 
 def open_store(settings: Settings, store_dir: Path | None = None) -> StoreHandle:
@@ -160,7 +161,7 @@ def open_store(settings: Settings, store_dir: Path | None = None) -> StoreHandle
             f"cannot open collection {settings.chroma_collection!r} in "
             f"{describe_store(settings, store_dir)} ({_reason(error)})"
         ) from None
-    return StoreHandle(chunks=chunks, registry=DocumentRegistry(registry))
+    return StoreHandle(chunks=chunks, registry=DocumentRegistry(registry), client=client)
 
 
 def with_retries(

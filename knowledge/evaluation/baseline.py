@@ -20,7 +20,7 @@ def run_baseline(
     from langchain_chroma import Chroma
 
     vectors = Chroma(
-        client=store.chunks._client,  # the same client and collection our pipeline wrote
+        client=store.client,  # the same client and collection our pipeline wrote
         collection_name=store.chunks.name,
         embedding_function=E5Embeddings(embedder),
     )
