@@ -1,0 +1,1 @@
+"""Benchmarks: ingest throughput, ask latency and memory, written down with the machine."""

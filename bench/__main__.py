@@ -1,0 +1,238 @@
+"""`python -m bench [--chunks N] [--skip-scale]`: measure, compare with baselines, write a report.
+
+Measured in one run, on this machine:
+- ingest throughput (chunks/s) of the pipeline beside raw `model.encode` on the same chunks;
+- `ask` latency (warm, p50/p95) on the bundled corpus, beside a naive langchain + Chroma top-k;
+- `ask` latency on a synthetic store of N chunks (default 100,000) and the process's memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+REPORT = Path(__file__).resolve().parent / "reports" / "latest.json"
+CORPUS = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
+
+
+def machine() -> dict[str, object]:
+    """What the figures were measured on."""
+    return {
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50/p95 in milliseconds."""
+    values = np.array(samples) * 1000
+    return {
+        "p50_ms": round(float(np.percentile(values, 50)), 1),
+        "p95_ms": round(float(np.percentile(values, 95)), 1),
+    }
+
+
+def bench_ingest(settings: object, embedder: object, scratch: Path) -> dict[str, object]:
+    """Pipeline chunks/s against raw encode chunks/s on the same chunk texts."""
+    from ingest.pipeline import Ingestor
+
+    store_dir = scratch / "ingest-store"
+    started = time.perf_counter()
+    report = Ingestor(settings, embedder, store_dir=store_dir).sync([CORPUS])  # type: ignore[arg-type]
+    pipeline_seconds = time.perf_counter() - started
+    texts = open_texts(settings, store_dir)
+    started = time.perf_counter()
+    embedder.embed_passages(texts)  # type: ignore[attr-defined]
+    raw_seconds = time.perf_counter() - started
+    pipeline_rate = report.chunks / pipeline_seconds
+    raw_rate = len(texts) / raw_seconds
+    return {
+        "files": report.added,
+        "chunks": report.chunks,
+        "pipeline_chunks_per_s": round(pipeline_rate, 2),
+        "raw_encode_chunks_per_s": round(raw_rate, 2),
+        "ratio": round(pipeline_rate / raw_rate, 3),
+        "store": str(store_dir),
+    }
+
+
+def open_texts(settings: object, store_dir: Path) -> list[str]:
+    """Every chunk text in a store."""
+    from store.client import open_store
+
+    return list(
+        open_store(settings, store_dir).chunks.get(include=["documents"])["documents"] or []
+    )  # type: ignore[arg-type]
+
+
+QUESTIONS = [
+    "What matters for a voice room?",
+    "1v1 视频社交选型看什么?",
+    "How do I test a vendor under packet loss?",
+    "秀场直播连麦 PK 的延迟要求是多少?",
+    "What should an SLA cover?",
+    "Where is Agora listed?",
+    "直播带货用什么架构?",
+    "How do I check a vendor's global node coverage?",
+    "在线教育互动课堂要注意哪些指标?",
+    "What are red flags in a vendor meeting?",
+]
+
+
+def bench_ask(settings: object, store_dir: Path, rounds: int) -> dict[str, object]:
+    """Warm ask latency of the assistant and of the naive top-k, on the same store."""
+    from knowledge.evaluation.baseline import run_baseline
+    from knowledge.evaluation.questions import EvalQuestion
+    from knowledge.factory import open_assistant
+
+    assistant = open_assistant(settings, store_dir)  # type: ignore[arg-type]
+    for question in QUESTIONS:
+        assistant.ask(question)
+    samples = []
+    for _ in range(rounds):
+        for question in QUESTIONS:
+            started = time.perf_counter()
+            assistant.ask(question)
+            samples.append(time.perf_counter() - started)
+    ours = percentiles(samples)
+    questions = [EvalQuestion(str(i), q, True, (), ()) for i, q in enumerate(QUESTIONS)]
+    store = assistant.retriever.index.store
+    embedder = assistant.retriever.embedder
+    run_baseline(store, embedder, questions)  # type: ignore[arg-type]
+    naive = []
+    for _ in range(rounds):
+        naive.extend(o.seconds for o in run_baseline(store, embedder, questions))  # type: ignore[arg-type]
+    baseline = percentiles(naive)
+    return {
+        "assistant": ours,
+        "naive_top_k": baseline,
+        "p95_ratio_assistant_to_naive": round(ours["p95_ms"] / baseline["p95_ms"], 2),
+        "samples": len(samples),
+    }
+
+
+def synthetic_store(settings: object, embedder: object, scratch: Path, size: int) -> Path:
+    """A store of `size` chunks recombined from corpus sentences. Embedding 100,000 chunks with
+    the model would take hours here, so each chunk's vector is the normalised mean of its
+    sentences' real embeddings: real text, real vocabulary, realistic vector geometry."""
+    from knowledge.text import split_sentences
+    from store.client import open_store
+    from store.schema import Chunk
+
+    sentences = []
+    for path in sorted(CORPUS.glob("*.md")):
+        for line in path.read_text("utf-8").splitlines():
+            if line and not line.startswith(
+                (
+                    "---",
+                    "#",
+                    "title:",
+                    "doc_type",
+                    "lang:",
+                    "vendor:",
+                    "source_url",
+                    "as_of",
+                    "scenario",
+                )
+            ):
+                sentences.extend(s for s in split_sentences(line) if len(s) > 20)
+    sentences = sorted(set(sentences))
+    vectors = embedder.embed_passages(sentences)  # type: ignore[attr-defined]
+    rng = random.Random(7)
+    store_dir = scratch / f"synthetic-{size}"
+    store = open_store(settings, store_dir)  # type: ignore[arg-type]
+    batch: list[Chunk] = []
+    batch_vectors: list[list[float]] = []
+    per_doc = 50
+    for i in range(size):
+        picks = rng.sample(range(len(sentences)), 4)
+        vector = vectors[picks].mean(axis=0)
+        vector /= np.linalg.norm(vector)
+        doc = i // per_doc
+        batch.append(
+            Chunk(
+                text=" ".join(sentences[p] for p in picks),
+                source=f"synthetic/doc-{doc}.md",
+                chunk_index=i % per_doc,
+                title=f"Synthetic document {doc}",
+                section="Synthetic",
+                doc_type="guide",
+                lang="en",
+                content_hash=f"h{doc}",
+            )
+        )
+        batch_vectors.append(vector.tolist())
+        if len(batch) == 2000 or i == size - 1:
+            store.chunks.add(
+                ids=[c.id for c in batch],
+                documents=[c.text for c in batch],
+                metadatas=[c.metadata() for c in batch],
+                embeddings=batch_vectors,
+            )
+            batch, batch_vectors = [], []
+    for doc in range((size + per_doc - 1) // per_doc):
+        store.registry.publish(f"synthetic/doc-{doc}.md", f"h{doc}")
+    return store_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks and write bench/reports/latest.json."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--chunks", type=int, default=100_000, help="synthetic store size")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds of the questions")
+    parser.add_argument("--skip-scale", action="store_true", help="skip the synthetic store")
+    args = parser.parse_args(argv)
+
+    from config import load_settings
+    from store.embedding import get_embedder
+
+    result: dict[str, object] = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M")}
+    process = psutil.Process()
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        scratch = Path(folder)
+        settings = load_settings().model_copy(update={"data_dir": scratch / "data"})
+        embedder = get_embedder(settings.embedding_model_path)
+        print("ingest throughput…", file=sys.stderr)
+        ingest = bench_ingest(settings, embedder, scratch)
+        result["ingest"] = ingest
+        print("ask latency on the bundled corpus…", file=sys.stderr)
+        result["ask_bundled"] = bench_ask(settings, Path(str(ingest["store"])), args.rounds)
+        result["rss_mb_after_bundled"] = round(process.memory_info().rss / 2**20)
+        if not args.skip_scale:
+            print(f"building a synthetic store of {args.chunks} chunks…", file=sys.stderr)
+            started = time.perf_counter()
+            store_dir = synthetic_store(settings, embedder, scratch, args.chunks)
+            build = time.perf_counter() - started
+            started = time.perf_counter()
+            scale = bench_ask(settings, store_dir, args.rounds)
+            scale["first_load_s_including_index_build"] = round(time.perf_counter() - started, 1)
+            scale["store_build_s"] = round(build, 1)
+            scale["chunks"] = args.chunks
+            result["ask_scale"] = scale
+            result["rss_mb_after_scale"] = round(process.memory_info().rss / 2**20)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(result, indent=2, ensure_ascii=False), "utf-8")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
