@@ -17,7 +17,7 @@ _FOLLOW_UP = re.compile(rf"^\s*({_OPENERS})\b|(呢|怎么样)[？?]?\s*$", re.IG
 
 def is_follow_up(question: str) -> bool:
     """True for a question that leans on the previous one (very short, or opening with "and")."""
-    return bool(_FOLLOW_UP.search(question)) or len(tokenize(question)) <= 2
+    return bool(_FOLLOW_UP.search(question)) or len(tokenize(question)) <= 1
 
 
 def retrieval_query(question: str, history: Sequence[Turn], glossary: Glossary) -> str:

@@ -31,7 +31,7 @@ _ZH_STOP = frozenset(
 # "3.5", "99.95%").
 _SENTENCE_END = re.compile(
     r"(?<=[。！？；])[”」』\"')）]*|(?<![A-Z][a-z]\.)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)"
-    r"(?<=[a-z0-9%)\]\"'][.!?])(?=\s+[A-Z0-9\"“(\[])"
+    r"(?<=[a-z0-9%)\]\"'][.!?])(?=\s+[A-Z0-9\"“(\[\u3400-\u9fff])"
 )
 
 _stemmer = snowballstemmer.stemmer("english")

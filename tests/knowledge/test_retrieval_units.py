@@ -1,0 +1,96 @@
+"""Tokenisation, glossary expansion, BM25, fusion, diversity and follow-ups, without a store."""
+
+from __future__ import annotations
+
+from knowledge.answer import Turn
+from knowledge.followup import is_follow_up, retrieval_query
+from knowledge.glossary import Glossary, Term, default_glossary
+from knowledge.lexical import BM25Index
+from knowledge.retriever import _fuse
+from knowledge.text import detect_lang, split_sentences, tokenize
+
+
+def test_english_terms_are_stemmed_and_stopwords_dropped() -> None:
+    assert tokenize("What matters for voice rooms?") == ["matter", "voic", "room"]
+
+
+def test_exact_figures_and_acronyms_survive_tokenising() -> None:
+    terms = tokenize("A 99.95% SLA and AEC")
+    assert "99.95%" in terms and "aec" in terms and "sla" in terms
+
+
+def test_chinese_is_segmented_into_words() -> None:
+    terms = tokenize("语聊房的回声消除")
+    assert "回声" in terms and "消除" in terms and "的" not in terms
+
+
+def test_sentences_split_without_breaking_figures_or_abbreviations() -> None:
+    text = "Aim for 99.95% uptime, e.g. per month. Then test. 语聊房要低延迟。回声要消除！"
+    assert split_sentences(text) == [
+        "Aim for 99.95% uptime, e.g. per month.",
+        "Then test.",
+        "语聊房要低延迟。",
+        "回声要消除！",
+    ]
+
+
+def test_every_sentence_is_verbatim_text_of_its_chunk() -> None:
+    text = "- First point. Second point!\n\n语聊房很重要。\n  indented line."
+    assert all(sentence in text for sentence in split_sentences(text))
+
+
+def test_language_detection() -> None:
+    assert detect_lang("语聊房选型看什么?") == "zh"
+    assert detect_lang("What matters for 语聊房 rooms in general?") == "en"
+
+
+def test_glossary_expands_across_languages() -> None:
+    glossary = Glossary([Term(zh=("回声消除",), en=("echo cancellation", "AEC"))])
+    assert glossary.expand("How good is their AEC?") == ["回声消除", "echo cancellation"]
+    assert glossary.expand("回声消除怎么样") == ["echo cancellation", "AEC"]
+    assert glossary.expand("nothing relevant") == []
+
+
+def test_bundled_glossary_covers_the_core_terms() -> None:
+    glossary = default_glossary()
+    assert len(glossary.terms) >= 60
+    for zh, en in [
+        ("语聊房", "voice"),
+        ("回声消除", "echo"),
+        ("首帧", "first"),
+        ("弱网", "network"),
+    ]:
+        expansion = " ".join(glossary.expand(zh)).lower()
+        assert en in expansion, (zh, expansion)
+
+
+def test_bm25_ranks_the_document_with_the_rare_term_first() -> None:
+    index = BM25Index(["echo cancellation matters", "latency matters", "latency and echo"])
+    ranked = index.search(tokenize("echo cancellation"), k=3)
+    assert ranked[0][0] == 0
+    assert {doc for doc, _ in ranked} == {0, 2}
+
+
+def test_bm25_respects_the_filter_mask() -> None:
+    import numpy as np
+
+    index = BM25Index(["echo a", "echo b"])
+    ranked = index.search(["echo"], k=2, allowed=np.array([False, True]))
+    assert [doc for doc, _ in ranked] == [1]
+
+
+def test_reciprocal_rank_fusion_rewards_agreement() -> None:
+    fused = _fuse([1, 2, 3], [3, 1, 4])
+    assert max(fused, key=lambda doc: fused[doc]) == 1
+    assert fused[3] > fused[2] > fused[4] * 0.99
+
+
+def test_follow_ups_borrow_the_previous_question_with_the_topic_replaced() -> None:
+    glossary = Glossary(
+        [Term(zh=("语聊房",), en=("voice room",)), Term(zh=("1v1 视频",), en=("1v1",))]
+    )
+    history = [Turn(question="What latency matters for a voice room?", answer="…")]
+    assert is_follow_up("and for 1v1?")
+    query = retrieval_query("and for 1v1?", history, glossary)
+    assert "1v1" in query and "latency" in query and "voice room" not in query
+    assert retrieval_query("How do SLAs work?", history, glossary) == "How do SLAs work?"
