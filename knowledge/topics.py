@@ -1,0 +1,314 @@
+"""Recognising vendors and scenarios in a topic ("声网 语聊房", "NimbusRTC voice room").
+
+Names and aliases are data (knowledge/data/vendors.yaml, scenarios.yaml). Matching ignores case and
+spacing ("1v1视频" finds the alias "1v1 视频"), and Latin names match whole words only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+
+from knowledge.errors import InvalidQuestion, UnknownVendor
+from knowledge.text import detect_lang
+
+DATA_DIR = Path(__file__).parent / "data"
+VENDORS_PATH = DATA_DIR / "vendors.yaml"
+SCENARIOS_PATH = DATA_DIR / "scenarios.yaml"
+T = TypeVar("T")
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+_SEPARATORS = re.compile(r"[\s\-_·.]+")
+# What splits the leftover of a topic into words: spaces, punctuation of both languages.
+_LEFTOVER_SPLIT = re.compile(r"[\s,，、;；:：/|+&()（）\[\]【】“”\"'!?！？。]+")
+
+
+def _squash(text: str) -> str:
+    """The form names are compared in: case-folded, without spaces, hyphens or dots."""
+    return _SEPARATORS.sub("", text.casefold())
+
+
+def _form_pattern(form: str) -> re.Pattern[str] | None:
+    chars = _squash(form)
+    if not chars:
+        return None
+    body = r"[\s\-_·.]*".join(re.escape(char) for char in chars)
+    prefix = r"(?<![A-Za-z0-9])" if _ALNUM.match(chars[0]) else ""
+    suffix = r"(?![A-Za-z0-9])" if _ALNUM.match(chars[-1]) else ""
+    return re.compile(prefix + body + suffix, re.IGNORECASE)
+
+
+class AmbiguousVendor(UnknownVendor):
+    """A vendor name that matches more than one known vendor."""
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """A vendor: the canonical name (as in the store's `vendor` metadata) and its aliases."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The name and every alias."""
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A product scenario (voice_room, live_commerce, …) with its names in both languages."""
+
+    id: str
+    name_en: str
+    name_zh: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """Both names and every alias."""
+        return tuple(form for form in (self.name_en, self.name_zh, *self.aliases) if form)
+
+    def name(self, lang: str) -> str:
+        """The display name in `lang`."""
+        return (self.name_zh if lang == "zh" else self.name_en) or self.name_en or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    start: int
+    end: int
+    item: Vendor | Scenario
+
+
+class _Book:
+    """Finds the mentions of a set of named things in free text."""
+
+    def __init__(self, items: Sequence[Vendor | Scenario]) -> None:
+        self._patterns: list[tuple[re.Pattern[str], Vendor | Scenario]] = []
+        for item in items:
+            for form in item.forms:
+                pattern = _form_pattern(form)
+                if pattern is not None:
+                    self._patterns.append((pattern, item))
+
+    def mentions(self, text: str) -> list[_Mention]:
+        """Every place a name or alias occurs (overlaps included)."""
+        found: list[_Mention] = []
+        for pattern, item in self._patterns:
+            for match in pattern.finditer(text):
+                found.append(_Mention(match.start(), match.end(), item))
+        return found
+
+
+class VendorBook(_Book):
+    """The known vendors; resolves what a user typed to one of them."""
+
+    def __init__(self, vendors: Sequence[Vendor]) -> None:
+        super().__init__(vendors)
+        self.vendors = tuple(vendors)
+
+    def names(self) -> list[str]:
+        """Canonical names, in file order."""
+        return [vendor.name for vendor in self.vendors]
+
+    def resolve(self, typed: str) -> Vendor:
+        """The one vendor `typed` names (name or alias, any case; a unique part of a name will
+        do); UnknownVendor, with the known vendors listed, when none or several match."""
+        key = _squash(typed)
+        if key:
+            exact = [v for v in self.vendors if any(_squash(f) == key for f in v.forms)]
+            if len(exact) == 1:
+                return exact[0]
+            partial = exact or [
+                vendor
+                for vendor in self.vendors
+                if len(key) >= 2
+                and any(key in _squash(form) or _squash(form) in key for form in vendor.forms)
+            ]
+            if len(partial) == 1:
+                return partial[0]
+            if len(partial) > 1:
+                raise AmbiguousVendor(
+                    f"“{typed.strip()}” could mean {_join(v.name for v in partial)}; please name "
+                    f"one of them. Known vendors: {self.listing()}."
+                )
+        raise UnknownVendor(
+            f"I don't know a vendor called “{typed.strip()}”. Known vendors: {self.listing()}."
+        )
+
+    def listing(self) -> str:
+        """The known vendors with their aliases, for messages: "Agora (声网), ZEGOCLOUD (即构)"."""
+        if not self.vendors:
+            return "none yet (add vendor documents and knowledge/data/vendors.yaml)"
+        return ", ".join(
+            f"{vendor.name} ({' / '.join(vendor.aliases)})" if vendor.aliases else vendor.name
+            for vendor in self.vendors
+        )
+
+
+class ScenarioBook(_Book):
+    """The known scenarios."""
+
+    def __init__(self, scenarios: Sequence[Scenario]) -> None:
+        super().__init__(scenarios)
+        self.scenarios = tuple(scenarios)
+
+    def listing(self, lang: str = "en") -> str:
+        """The known scenarios' names, for messages."""
+        return ", ".join(scenario.name(lang) for scenario in self.scenarios) or "none yet"
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """What a briefing is about: a scenario, a vendor, or both; `unknown_vendor` holds a name
+    the topic gives that matches no known vendor."""
+
+    text: str
+    lang: str
+    scenario: Scenario | None = None
+    vendor: Vendor | None = None
+    unknown_vendor: str = ""
+    other_vendors: tuple[Vendor, ...] = ()
+
+
+def recognise_topic(
+    topic: str,
+    vendors: VendorBook,
+    scenarios: ScenarioBook,
+    filler: Iterable[str] = (),
+) -> Topic:
+    """The scenario and vendor a topic names; InvalidQuestion, listing what is known, when it
+    names neither; AmbiguousVendor when a name could be several vendors. Words left over beside
+    a scenario are taken as a vendor we have no documents on."""
+    text = " ".join(topic.split())
+    mentions = _longest_first(vendors.mentions(text) + scenarios.mentions(text))
+    found_vendors = _unique(m.item for m in mentions if isinstance(m.item, Vendor))
+    found_scenarios = _unique(m.item for m in mentions if isinstance(m.item, Scenario))
+    leftover = _leftover(text, mentions, frozenset(word.casefold() for word in filler))
+
+    vendor = found_vendors[0] if found_vendors else None
+    unknown = ""
+    if vendor is None and leftover:
+        try:
+            vendor = vendors.resolve(leftover)
+        except AmbiguousVendor:
+            raise
+        except UnknownVendor:
+            unknown = leftover
+    scenario = found_scenarios[0] if found_scenarios else None
+    if vendor is None and scenario is None:
+        raise InvalidQuestion(
+            f"I couldn't tell which scenario or vendor “{text}” is about. "
+            f"Scenarios I know: {scenarios.listing()}. Vendors I know: {vendors.listing()}. "
+            "Try for example “voice room”, or a vendor and a scenario together."
+        )
+    vendor_spans = [m for m in mentions if isinstance(m.item, Vendor)]
+    return Topic(
+        text=text,
+        lang=_topic_lang(text, vendor_spans),
+        scenario=scenario,
+        vendor=vendor,
+        unknown_vendor=unknown,
+        other_vendors=tuple(v for v in found_vendors if v is not vendor),
+    )
+
+
+def _longest_first(mentions: list[_Mention]) -> list[_Mention]:
+    """Non-overlapping mentions, longer ones winning ("1v1 video" over "video"), in text order."""
+    chosen: list[_Mention] = []
+    for mention in sorted(mentions, key=lambda m: (-(m.end - m.start), m.start)):
+        if all(mention.end <= other.start or mention.start >= other.end for other in chosen):
+            chosen.append(mention)
+    return sorted(chosen, key=lambda m: m.start)
+
+
+def _unique(items: Iterable[T]) -> list[T]:
+    result: list[T] = []
+    for item in items:
+        if item not in result:
+            result.append(item)
+    return result
+
+
+def _leftover(text: str, mentions: Sequence[_Mention], filler: frozenset[str]) -> str:
+    """The words of the topic outside the recognised names, less filler words."""
+    pieces: list[str] = []
+    position = 0
+    for mention in mentions:
+        pieces.append(text[position : mention.start])
+        position = mention.end
+    pieces.append(text[position:])
+    words = [
+        word
+        for word in _LEFTOVER_SPLIT.split(" ".join(pieces))
+        if word and word.casefold() not in filler
+    ]
+    # Chinese filler sits inside words ("我们的"): strip it from the ends of what remains.
+    cleaned = []
+    for word in words:
+        for item in sorted((f for f in filler if not _ALNUM.search(f)), key=len, reverse=True):
+            word = word.removeprefix(item).removesuffix(item)
+        if word:
+            cleaned.append(word)
+    return " ".join(cleaned)
+
+
+def _topic_lang(text: str, vendor_mentions: Sequence[_Mention]) -> str:
+    """The topic's language, ignoring vendor names: "声网 voice room" is an English topic."""
+    rest = text
+    for mention in sorted(vendor_mentions, key=lambda m: -m.start):
+        rest = rest[: mention.start] + " " + rest[mention.end :]
+    return detect_lang(rest) if rest.strip() else detect_lang(text)
+
+
+def _join(names: Iterable[str]) -> str:
+    items = list(names)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def load_vendor_book(path: Path = VENDORS_PATH) -> VendorBook:
+    """Read the vendors file; a missing file gives an empty book."""
+    if not path.is_file():
+        return VendorBook([])
+    data = yaml.safe_load(path.read_text("utf-8")) or {}
+    return VendorBook(
+        [
+            Vendor(
+                name=str(entry["name"]),
+                aliases=tuple(str(alias) for alias in entry.get("aliases") or ()),
+            )
+            for entry in data.get("vendors") or ()
+            if entry.get("name")
+        ]
+    )
+
+
+def load_scenario_book(path: Path = SCENARIOS_PATH) -> ScenarioBook:
+    """Read the scenarios file; a missing file gives an empty book."""
+    if not path.is_file():
+        return ScenarioBook([])
+    data = yaml.safe_load(path.read_text("utf-8")) or {}
+    return ScenarioBook(
+        [
+            Scenario(
+                id=str(entry["id"]),
+                name_en=str(entry.get("name_en") or ""),
+                name_zh=str(entry.get("name_zh") or ""),
+                aliases=tuple(str(alias) for alias in entry.get("aliases") or ()),
+            )
+            for entry in data.get("scenarios") or ()
+            if entry.get("id")
+        ]
+    )
+
+
+@lru_cache(maxsize=1)
+def default_books() -> tuple[VendorBook, ScenarioBook]:
+    """The bundled vendor and scenario books, read once."""
+    return load_vendor_book(), load_scenario_book()
