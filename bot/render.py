@@ -15,6 +15,7 @@ _BULLET = re.compile(r"^(\s*)[-*]\s+(.*)$")
 _TOKEN = re.compile(r"<[^>]*>|&[#a-zA-Z0-9]+;|.", re.DOTALL)
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z-]+)")
 _SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
+_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def _line_html(line: str) -> str:
@@ -41,12 +42,21 @@ def _source_line_html(citation: Citation) -> str:
     return f"[{citation.n}] {title}{section}"
 
 
+def cited(answer: Answer) -> tuple[Citation, ...]:
+    """The citations the text refers to with [n] (all of them if it refers to none): a phone
+    screen lists only those; /sources and Quotes show every one."""
+    used = {int(n) for n in _MARKER.findall(answer.text)}
+    referenced = tuple(c for c in answer.citations if c.n in used)
+    return referenced or answer.citations
+
+
 def sources_html(answer: Answer, lang: str) -> str:
     """The numbered source list: title (linked when it has a URL) and section."""
-    if not answer.citations:
+    citations = cited(answer)
+    if not citations:
         return ""
     lines = [f"<b>{escape(t('sources_title', lang), quote=False)}</b>"]
-    lines += [_source_line_html(c) for c in answer.citations]
+    lines += [_source_line_html(c) for c in citations]
     return "\n".join(lines)
 
 

@@ -123,3 +123,10 @@ def test_plain_text_for_the_console_lists_sources_and_quotes() -> None:
     assert "Use <b> [1]" in text  # no escaping in a terminal
     assert f"[1] {hostile_citations()[0].title} — Targets > <i>voice <https://" in text
     assert HOSTILE_QUOTE in text
+
+
+def test_the_source_list_shows_the_cited_sources_and_quotes_show_all() -> None:
+    answer = Answer("Only the first is cited [1].", hostile_citations())
+    html = answer_html(answer, "en")
+    assert "[1] <a href=" in html and "[2] Nimbus" not in html
+    assert "[2] Nimbus &lt;RTC&gt;" in quotes_html(answer, "en")
