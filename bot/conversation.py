@@ -27,6 +27,9 @@ from knowledge.service import MAX_QUESTION_CHARS, Assistant
 log = logging.getLogger(__name__)
 
 CONTEXT_TTL_SECONDS = 30 * 60
+# A question still unanswered after this long gets a message rather than silence (the worker
+# thread cannot be interrupted and finishes in the background).
+ANSWER_TIMEOUT_SECONDS = 120.0
 QUESTION_COMMANDS = frozenset({"ask", "brief", "compare"})
 COMMANDS = frozenset(
     {
@@ -118,6 +121,7 @@ class Conversation:
         uploader: Uploader | None = None,
         scheduler: Scheduler | None = None,
         context_ttl: float = CONTEXT_TTL_SECONDS,
+        answer_timeout: float = ANSWER_TIMEOUT_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.assistant = assistant
@@ -127,6 +131,7 @@ class Conversation:
         self.uploader = uploader
         self.scheduler = scheduler
         self.context_ttl = context_ttl
+        self.answer_timeout = answer_timeout
         self._clock = clock
 
     async def handle(self, incoming: Incoming) -> Reply:
@@ -157,7 +162,10 @@ class Conversation:
     async def _call(self, incoming: Incoming, call: Callable[[], Answer]) -> Answer | Reply:
         """Run a blocking assistant call in a worker thread; knowledge errors become notices."""
         try:
-            return await asyncio.to_thread(call)
+            return await asyncio.wait_for(asyncio.to_thread(call), self.answer_timeout)
+        except TimeoutError:
+            log.error("no answer within %.0f s", self.answer_timeout)
+            return Reply(incoming.lang, notice=t("timeout", incoming.lang))
         except StoreUnavailable as error:
             log.warning("knowledge store unavailable: %s", error)
             return Reply(incoming.lang, notice=t("store_unavailable", incoming.lang))

@@ -71,6 +71,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry, something went wrong while answering. Please try again.",
         "zh": "抱歉，回答时出了点问题，请再试一次。",
     },
+    "timeout": {
+        "en": "That took too long to answer; please try again in a moment.",
+        "zh": "回答超时了，请稍后再试。",
+    },
     "not_allowed": {
         "en": "Sorry, this bot is private to its team and not available in this chat.",
         "zh": "抱歉，这个机器人仅供团队内部使用，无法在此聊天中使用。",

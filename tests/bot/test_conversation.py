@@ -276,3 +276,10 @@ async def test_inline_query_offers_the_answer(harness: Harness) -> None:
     # Inline answers are not part of the private conversation's memory.
     await harness.message(42, "next")
     assert harness.assistant.calls[-1][2] == ()
+
+
+async def test_an_answer_that_takes_too_long_gets_a_message(tmp_path: Path) -> None:
+    slow = FakeAssistant(delay=(0.5, 0.5))
+    conversation = Conversation(slow, BotState(tmp_path / "s.sqlite3"), answer_timeout=0.1)
+    reply = await conversation.handle(Incoming(1, 1, "ask", "slow?"))
+    assert reply.notice == "That took too long to answer; please try again in a moment."
