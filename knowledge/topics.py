@@ -128,8 +128,7 @@ class VendorBook(_Book):
             partial = exact or [
                 vendor
                 for vendor in self.vendors
-                if len(key) >= 2
-                and any(key in _squash(form) or _squash(form) in key for form in vendor.forms)
+                if any(_overlaps(key, _squash(form)) for form in vendor.forms)
             ]
             if len(partial) == 1:
                 return partial[0]
@@ -265,6 +264,16 @@ def _topic_lang(text: str, vendor_mentions: Sequence[_Mention]) -> str:
     for mention in sorted(vendor_mentions, key=lambda m: -m.start):
         rest = rest[: mention.start] + " " + rest[mention.end :]
     return detect_lang(rest) if rest.strip() else detect_lang(text)
+
+
+def _overlaps(key: str, form: str) -> bool:
+    """A typed name that is part of a known form ("nimbus" of "nimbusrtc"), or holds one whole
+    ("agora inc"); very short Latin pieces ("rt", "aws" in "laws") are not evidence enough."""
+
+    def long_enough(text: str, latin: int) -> bool:
+        return len(text) >= latin or (not _ALNUM.search(text) and len(text) >= 2)
+
+    return (key in form and long_enough(key, 3)) or (form in key and long_enough(form, 4))
 
 
 def _join(names: Iterable[str]) -> str:
