@@ -43,10 +43,9 @@ def should_abstain(retrieval: Retrieval, thresholds: Thresholds) -> bool:
     """True when nothing retrieved is relevant enough to ground an answer."""
     if not retrieval.hits:
         return True
-    if retrieval.top_dense >= thresholds.dense_alone:
-        return False
     return (
-        retrieval.top_dense < thresholds.min_dense or retrieval.coverage < thresholds.min_coverage
+        retrieval.top_dense < thresholds.min_dense
+        and retrieval.sentence_coverage < thresholds.min_sentence_coverage
     )
 
 
