@@ -1,0 +1,129 @@
+"""kill -9 at the worst moments of an ingest: readers see the old or the new version of each
+document, never both or half, and the next run converges with no duplicate or orphan chunk."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.settings import Settings
+from ingest.pipeline import Ingestor
+from store.client import open_store
+
+STAGES = ("mid-upsert", "before-publish", "after-publish")
+
+
+def _docs(folder: Path, version: str) -> None:
+    folder.mkdir(exist_ok=True)
+    for i in range(6):
+        body = "\n\n".join(
+            f"Paragraph {p} of document {i}, version {version}: echo cancellation and "
+            f"first-frame time matter for voice rooms."
+            for p in range(12)
+        )
+        (folder / f"doc{i}.md").write_text(f"# Doc {i}\n\n{body}\n", "utf-8")
+
+
+CHILD = """
+import os, signal, sys
+sys.path.insert(0, {tests!r})
+from conftest import FakeEmbedder
+from config.settings import Settings
+import ingest.pipeline as pipeline
+from store import client as store_client
+
+stage = {stage!r}
+counter = {{"upserts": 0, "publishes": 0}}
+
+def open_and_sabotage(*args, **kwargs):
+    handle = store_client.open_store(*args, **kwargs)
+    upsert, publish = handle.chunks.upsert, handle.registry.publish
+
+    def sabotaged_upsert(**kw):
+        counter["upserts"] += 1
+        if stage == "mid-upsert" and counter["upserts"] == 3:
+            half = len(kw["ids"]) // 2
+            upsert(**{{k: v[:half] for k, v in kw.items()}})
+            os.kill(os.getpid(), signal.SIGKILL)
+        upsert(**kw)
+
+    def sabotaged_publish(source, content_hash):
+        counter["publishes"] += 1
+        if stage == "before-publish" and counter["publishes"] == 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+        publish(source, content_hash)
+        if stage == "after-publish" and counter["publishes"] == 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    handle.chunks.upsert = sabotaged_upsert
+    handle.registry.publish = sabotaged_publish
+    return handle
+
+pipeline.open_store = open_and_sabotage
+settings = Settings(data_dir={data!r}, chroma_path={chroma!r})
+pipeline.Ingestor(settings, FakeEmbedder()).sync([pipeline.Path({folder!r})])
+"""
+
+
+def _ingest_and_die(settings: Settings, folder: Path, stage: str) -> int:
+    """Run an ingest in a fresh process that SIGKILLs itself at `stage` of the third document."""
+    code = CHILD.format(
+        tests=str(Path(__file__).resolve().parents[1]),
+        stage=stage,
+        data=str(settings.data_dir),
+        chroma=str(settings.chroma_path),
+        folder=str(folder),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    return result.returncode
+
+
+def _visible(settings: Settings) -> dict[str, set[str]]:
+    """What a reader sees: texts of live chunks per source."""
+    store = open_store(settings)
+    live = store.registry.live_versions()
+    records = store.chunks.get(include=["metadatas", "documents"])
+    seen: dict[str, set[str]] = {}
+    for text, metadata in zip(records["documents"], records["metadatas"], strict=True):  # type: ignore[arg-type]
+        if live.get(str(metadata["source"])) == metadata["content_hash"]:
+            seen.setdefault(str(metadata["source"]), set()).add(text)
+    return seen
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_kill_minus_nine_then_rerun_converges(
+    tmp_path: Path, fake_embedder: object, stage: str
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", chroma_path=tmp_path / "chroma")
+    folder = tmp_path / "docs"
+    _docs(folder, "old")
+    Ingestor(settings, fake_embedder).sync([folder])  # type: ignore[arg-type]
+    _docs(folder, "new")
+
+    assert _ingest_and_die(settings, folder, stage) == -signal.SIGKILL
+
+    # At rest after the kill: every document is entirely old or entirely new.
+    for source, texts in _visible(settings).items():
+        versions = {"old" if "version old" in t else "new" for t in texts}
+        assert len(versions) == 1, f"{source} mixes versions after {stage}"
+    assert len(_visible(settings)) == 6
+
+    report = Ingestor(settings, fake_embedder).sync([folder])  # type: ignore[arg-type]
+    assert report.failed == []
+    visible = _visible(settings)
+    assert all(all("version new" in t for t in texts) for texts in visible.values())
+    store = open_store(settings)
+    # No duplicate or orphan: the store holds exactly the live chunks.
+    assert store.chunks.count() == sum(len(texts) for texts in visible.values())
+    again = Ingestor(settings, fake_embedder).sync([folder])  # type: ignore[arg-type]
+    assert again.unchanged == 6
