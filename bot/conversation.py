@@ -293,7 +293,7 @@ class Conversation:
             lang=lang,
         )
         self.scheduler.arm(meeting)
-        meeting_time = local_hhmm(meeting.meeting_at, tz)
+        meeting_time = local_hhmm(meeting.meeting_at, tz, self._clock())
         if meeting.post_at <= self._clock():
             return Reply(
                 lang, notice=t("meeting_now", lang, time=meeting_time, tz=tz, topic=meeting.topic)
@@ -306,7 +306,7 @@ class Conversation:
                 topic=meeting.topic,
                 time=meeting_time,
                 tz=tz,
-                post_time=local_hhmm(meeting.post_at, tz),
+                post_time=local_hhmm(meeting.post_at, tz, self._clock()),
             ),
         )
 
@@ -343,7 +343,7 @@ class Conversation:
         header = t(
             "meeting_header",
             meeting.lang,
-            time=local_hhmm(meeting.meeting_at, meeting.tz),
+            time=local_hhmm(meeting.meeting_at, meeting.tz, self._clock()),
             tz=meeting.tz,
             topic=meeting.topic,
         )

@@ -64,9 +64,9 @@ def parse_meeting(argument: str, tz_name: str, now: datetime) -> MeetingRequest:
     return MeetingRequest(meeting_at=meeting_at, post_at=meeting_at - BRIEF_BEFORE, topic=topic)
 
 
-def local_hhmm(epoch: float, tz_name: str) -> str:
+def local_hhmm(epoch: float, tz_name: str, now: float | None = None) -> str:
     """An epoch time as HH:MM in the given zone (with the date when not today there)."""
     zone = ZoneInfo(tz_name)
     when = datetime.fromtimestamp(epoch, zone)
-    today = datetime.now(zone).date()
+    today = (datetime.now(zone) if now is None else datetime.fromtimestamp(now, zone)).date()
     return when.strftime("%H:%M") if when.date() == today else when.strftime("%Y-%m-%d %H:%M")

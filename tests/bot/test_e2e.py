@@ -105,8 +105,8 @@ async def test_500_is_retried(fake: FakeTelegram, tmp_path: Path, assistant: Fak
 async def test_timeout_is_retried(
     fake: FakeTelegram, tmp_path: Path, assistant: FakeAssistant
 ) -> None:
-    fake.fail("sendMessage", "delay", delay=1.5)
-    request = HTTPXRequest(read_timeout=0.3, connect_timeout=1, write_timeout=1)
+    fake.fail("sendMessage", "delay", delay=2.5)
+    request = HTTPXRequest(read_timeout=1.0, connect_timeout=2, write_timeout=2)
     async with running_bot(make_settings(tmp_path, fake.base_url), assistant, request=request):
         fake.message(42, "slow network?")
         await fake.wait_for(lambda: len(fake.texts(42)) == 1)
@@ -202,13 +202,13 @@ async def test_scheduled_briefing_survives_a_restart(
     tmp_path: Path,
     assistant: FakeAssistant,
 ) -> None:
-    # Pretend it is 09:49:58.5 UTC: a meeting at 18:00 Shanghai (10:00 UTC) posts at 09:50,
-    # 1.5 s from now.
+    # A fake clock: first it is 09:00 UTC; a meeting at 18:00 Shanghai (10:00 UTC) posts its
+    # briefing at 09:50. While the bot is down, the clock jumps to 09:49:59.
     real_start = time.time()
-    fake_start = (real_start // 86400) * 86400 + 9 * 3600 + 49 * 60 + 58.5
+    fake_now = [(real_start // 86400) * 86400 + 9 * 3600]
 
     def clock() -> float:
-        return fake_start + (time.time() - real_start)
+        return fake_now[0] + (time.time() - real_start)
 
     settings = make_settings(tmp_path, fake.base_url)
     async with running_bot(settings, assistant, clock=clock) as app:
@@ -217,7 +217,8 @@ async def test_scheduled_briefing_survives_a_restart(
         await fake.wait_for(lambda: len(fake.texts(42)) == 2)
         assert len(svc(app).state.meetings()) == 1
     assert "Scheduled" in fake.texts(42)[1] and "18:00 (Asia/Shanghai)" in fake.texts(42)[1]
-    assert not any(call[0] == "brief" for call in assistant.calls)  # not yet: bot went down
+    assert not any(call[0] == "brief" for call in assistant.calls)
+    fake_now[0] += 49 * 60 + 59 - (time.time() - real_start)  # now 09:49:59
 
     async with running_bot(settings, assistant, clock=clock) as app:
         await fake.wait_for(lambda: len(fake.texts(42)) == 3, timeout=10)
