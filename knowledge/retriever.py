@@ -7,24 +7,23 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-import yaml
 
 from knowledge.glossary import Glossary
 from knowledge.index import LiveIndex, Snapshot
 from knowledge.text import split_sentences, tokenize
+from knowledge.topics import VendorBook, load_vendor_book
 from store.schema import Chunk
 
-VENDORS_PATH = Path(__file__).parent / "data" / "vendors.yaml"
 RRF_K = 60
 CANDIDATES = 40
 EXPANSION_WEIGHT = 0.6
 MAX_PER_SOURCE = 2
 DUPLICATE_JACCARD = 0.8
 VENDOR_PENALTY = 0.6
+VENDOR_BOOST = 1.3
 
 
 class QueryEmbedder(Protocol):
@@ -79,21 +78,29 @@ class HybridRetriever:
         weights = [1.0] * len(own_terms) + [EXPANSION_WEIGHT] * len(expansion_terms)
 
         vector = self.embedder.embed_query(query)
-        dense = self._dense(snapshot, vector, filters)
+        dense = self._dense(snapshot, vector, _where(filters))
         lexical = snapshot.lexical.search(
             terms, CANDIDATES, weights=weights, allowed=snapshot.mask(filters)
         )
-        fused = _fuse([position for position, _ in dense], [position for position, _ in lexical])
+        named = named_vendors(query, snapshot)
+        rankings = [[position for position, _ in dense], [position for position, _ in lexical]]
+        if named and not filters:
+            # The named vendor's own chunks compete even when generic chunks crowd the top.
+            own = self._dense(snapshot, vector, {"vendor": {"$in": sorted(named)}})
+            rankings.append([position for position, _ in own[:10]])
+            dense = dense + [hit for hit in own if hit[0] not in dict(dense)]
+        fused = _fuse(*rankings)
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
         missing = [p for p in fused if p not in dense_scores]
         dense_scores.update(self._cosines(snapshot, vector, missing))
 
-        if not _names_a_vendor(query, snapshot):
-            # A question that names no vendor wants guidance, not one vendor's pitch.
-            for position in fused:
-                if snapshot.chunks[position].doc_type == "vendor":
-                    fused[position] *= VENDOR_PENALTY
+        for position in fused:
+            chunk = snapshot.chunks[position]
+            if chunk.doc_type == "vendor":
+                # A question about a vendor wants that vendor's documents; one that names no
+                # vendor wants guidance, not a vendor's pitch.
+                fused[position] *= VENDOR_BOOST if chunk.vendor in named else VENDOR_PENALTY
         ordered = sorted(fused, key=lambda position: -fused[position])
         chosen = _diversify(snapshot, ordered, k)
         hits = tuple(
@@ -116,14 +123,14 @@ class HybridRetriever:
         )
 
     def _dense(
-        self, snapshot: Snapshot, vector: np.ndarray, filters: dict[str, str] | None
+        self, snapshot: Snapshot, vector: np.ndarray, where: dict[str, Any] | None
     ) -> list[tuple[int, float]]:
         collection = self.index.store.chunks
         wanted = min(CANDIDATES * 2, max(collection.count(), 1))
         result = collection.query(
             query_embeddings=[vector.tolist()],
             n_results=wanted,
-            where=_where(filters),
+            where=where,
             include=["distances"],
         )
         ids = (result.get("ids") or [[]])[0]
@@ -154,27 +161,19 @@ class HybridRetriever:
 
 
 @lru_cache(maxsize=1)
-def _vendor_aliases() -> tuple[str, ...]:
-    if not VENDORS_PATH.is_file():
-        return ()
-    data = yaml.safe_load(VENDORS_PATH.read_text("utf-8")) or {}
-    aliases: list[str] = []
-    for vendor in data.get("vendors") or ():
-        aliases.append(str(vendor.get("name", "")).lower())
-        aliases.extend(str(alias).lower() for alias in vendor.get("aliases") or ())
-    return tuple(alias for alias in aliases if len(alias) >= 2)
+def _vendor_book() -> VendorBook:
+    return load_vendor_book()
 
 
-def _names_a_vendor(query: str, snapshot: Snapshot) -> bool:
+def named_vendors(query: str, snapshot: Snapshot) -> set[str]:
+    """Canonical names of the vendors a query mentions, by name or alias (声网 → Agora)."""
+    named = {mention.item.name for mention in _vendor_book().mentions(query)}
     lowered = query.lower()
-    names = {vendor.lower() for vendor in snapshot.vendor_names} | set(_vendor_aliases())
-    for name in names:
-        if name.isascii():
-            if re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", lowered):
-                return True
-        elif name in lowered:
-            return True
-    return False
+    for vendor in snapshot.vendor_names:  # vendors of the user's own documents, too
+        pattern = rf"(?<![a-z0-9]){re.escape(vendor.lower())}(?![a-z0-9])"
+        if vendor.lower() in lowered and re.search(pattern, lowered):
+            named.add(vendor)
+    return named & set(snapshot.vendor_names)
 
 
 def _where(filters: dict[str, str] | None) -> dict[str, Any] | None:

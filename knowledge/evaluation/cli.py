@@ -30,11 +30,20 @@ COLUMNS = (
 )
 
 
+def _as_given(path: Path) -> Path:
+    """The path relative to the working directory when it lies below it, as a user would type it
+    (sources are cited by the path given)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def _ingest_defaults(settings: Settings, store_dir: Path) -> None:
     from ingest.pipeline import Ingestor
     from store.embedding import get_embedder
 
-    paths = [CORPUS_DIR] + ([EVAL_DOCS] if EVAL_DOCS.is_dir() else [])
+    paths = [_as_given(CORPUS_DIR)] + ([_as_given(EVAL_DOCS)] if EVAL_DOCS.is_dir() else [])
     report = Ingestor(
         settings, get_embedder(settings.embedding_model_path), store_dir=store_dir
     ).sync(paths)
