@@ -51,11 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.pipeline import Ingestor
     from ingest.progress import TerminalProgress
     from store.client import StoreConnectionError, describe_store
-    from store.embedding import EmbeddingModelError, get_embedder
+    from store.embedding import EmbeddingModelError, LazyEmbedder
 
     where = describe_store(settings, args.store)
     try:
-        embedder = get_embedder(settings.embedding_model_path)
+        embedder = LazyEmbedder(settings.embedding_model_path)
         ingestor = Ingestor(
             settings,
             embedder,

@@ -35,7 +35,7 @@ def safe_filename(filename: str) -> str:
 def ingest_upload(data: bytes, filename: str, settings: Settings) -> UploadResult:
     """Save `data` under DATA_DIR/uploads and ingest it; IngestError says what was wrong."""
     from ingest.loaders import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
-    from store.embedding import get_embedder
+    from store.embedding import LazyEmbedder
 
     name = safe_filename(filename)
     suffix = Path(name).suffix.lower()
@@ -51,7 +51,7 @@ def ingest_upload(data: bytes, filename: str, settings: Settings) -> UploadResul
     staging = target.with_name(f".{name}.part")
     staging.write_bytes(data)
     staging.replace(target)
-    report = Ingestor(settings, get_embedder(settings.embedding_model_path)).sync([target])
+    report = Ingestor(settings, LazyEmbedder(settings.embedding_model_path)).sync([target])
     if report.failed:
         # Keep what was there before: a bad upload must not replace a good document on disk.
         if previous is None:

@@ -121,3 +121,28 @@ def get_embedder(model_name_or_path: str) -> Embedder:
     """The process-wide embedder for this model: loaded on first use, then shared."""
     with _cache_lock:
         return _load(model_name_or_path)
+
+
+class LazyEmbedder:
+    """Loads the model on first use, so runs with nothing to embed (an unchanged re-ingest, a
+    store that is down) never pay the seconds it takes to load."""
+
+    def __init__(self, model_name_or_path: str) -> None:
+        self.model_name_or_path = model_name_or_path
+
+    @property
+    def loaded(self) -> Embedder:
+        """The real embedder (loading it now if needed)."""
+        return get_embedder(self.model_name_or_path)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """See Embedder.embed_passages."""
+        return self.loaded.embed_passages(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """See Embedder.embed_query."""
+        return self.loaded.embed_query(text)
+
+    def count_tokens(self, text: str) -> int:
+        """See Embedder.count_tokens."""
+        return self.loaded.count_tokens(text)
