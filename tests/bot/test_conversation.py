@@ -11,8 +11,9 @@ from bot.state import BotState
 from bot.uploads import UploadRejected
 from knowledge.errors import StoreUnavailable
 from knowledge.service import MAX_QUESTION_CHARS
-from tests.bot.conftest import FakeAssistant, Harness, svc
 from tests.bot.fake_telegram import Call
+from tests.bot.fakes import FakeAssistant
+from tests.bot.support import Harness, svc
 
 GROUP = -4001
 

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 from bot.render import TELEGRAM_LIMIT, answer_html, answer_plain, quotes_html, split_html
 from knowledge.answer import Answer
-from tests.bot.conftest import HOSTILE_QUOTE, hostile_citations
+from tests.bot.fakes import HOSTILE_QUOTE, hostile_citations
 
 ALLOWED_TAGS = {"b", "i", "a", "blockquote"}
 

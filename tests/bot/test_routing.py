@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tests.bot.conftest import FakeAssistant, Harness
 from tests.bot.fake_telegram import BOT_ID, BOT_USER, BOT_USERNAME
+from tests.bot.fakes import FakeAssistant
+from tests.bot.support import Harness
 
 GROUP = -4001
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.uploads import UploadRejected, ingest_uploader
-from tests.bot.conftest import make_settings
+from tests.bot.support import make_settings
 
 
 def test_ingest_errors_become_refusals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,8 +13,9 @@ import aiohttp
 from telegram.request import HTTPXRequest
 
 from bot.state import ConversationKey
-from tests.bot.conftest import FakeAssistant, make_settings, running_bot, svc
 from tests.bot.fake_telegram import FakeTelegram
+from tests.bot.fakes import FakeAssistant
+from tests.bot.support import make_settings, running_bot, svc
 
 GROUP = -4001
 
