@@ -170,7 +170,7 @@ class Conversation:
             log.warning("knowledge store unavailable: %s", error)
             return Reply(incoming.lang, notice=t("store_unavailable", incoming.lang))
         except KnowledgeError as error:
-            return Reply(incoming.lang, notice=str(error))
+            return Reply(incoming.lang, notice=str(error) or t("error", incoming.lang))
 
     def _answered(self, incoming: Incoming, question: str, answer: Answer) -> Reply:
         answer_id = self.state.save_answer(incoming.key, question, answer)

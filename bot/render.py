@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from html import escape
+from html import escape, unescape
 
 from bot.texts import t
 from knowledge.answer import Answer, Citation
@@ -78,6 +78,11 @@ def quotes_html(answer: Answer, lang: str) -> str:
         quote = escape(citation.quote.strip(), quote=False)
         blocks.append(f"{_source_line_html(citation)}\n<blockquote>{quote}</blockquote>")
     return "\n\n".join(blocks)
+
+
+def as_plain_text(html: str) -> str:
+    """HTML of ours back to plain text (the fallback when Telegram rejects the HTML)."""
+    return unescape(re.sub(r"<[^>]+>", "", html))
 
 
 def notice_html(text: str) -> str:

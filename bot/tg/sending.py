@@ -11,11 +11,12 @@ from dataclasses import dataclass, replace
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import ChatMigrated, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.conversation import Reply
-from bot.render import answer_html, notice_html, quotes_html, split_html
+from bot.render import answer_html, as_plain_text, notice_html, quotes_html, split_html
 from bot.state import BotState
+from bot.texts import t
 from bot.tg.keyboards import answer_keyboard, meetings_keyboard
 from knowledge.answer import Attachment
 
@@ -62,7 +63,9 @@ class Sender:
 
     async def send_reply(self, target: Target, reply: Reply) -> list[Message]:
         """Send a reply, split at paragraph boundaries, buttons on the last part."""
-        return await self.send_html(target, reply_html(reply), reply_keyboard(reply))
+        # An empty reply (an answer without text) would be refused by Telegram: never silence.
+        html = reply_html(reply) or notice_html(t("error", reply.lang))
+        return await self.send_html(target, html, reply_keyboard(reply))
 
     async def send_html(
         self, target: Target, html: str, keyboard: InlineKeyboardMarkup | None = None
@@ -93,6 +96,19 @@ class Sender:
                 parse_mode=ParseMode.HTML,
                 message_thread_id=target.thread_id,
                 reply_parameters=reply_parameters,
+                reply_markup=markup,
+                link_preview_options=_NO_PREVIEW,
+            )
+            return message, target
+        except BadRequest as error:
+            if "parse entities" not in str(error).lower():
+                raise
+            # Our HTML should always parse; if Telegram disagrees, plain text beats silence.
+            log.error("Telegram rejected the HTML of a reply (%s); sending it as plain text", error)
+            message = await self.bot.send_message(
+                target.chat_id,
+                as_plain_text(html),
+                message_thread_id=target.thread_id,
                 reply_markup=markup,
                 link_preview_options=_NO_PREVIEW,
             )

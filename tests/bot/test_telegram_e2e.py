@@ -282,3 +282,17 @@ async def test_meetings_list_cancel_and_invalid_input(
         await asyncio.sleep(0.05)
         assert not app.job_queue.get_jobs_by_name(f"meeting:{meeting_id}")
     assert "Cancelled" in fake.sent("answerCallbackQuery")[0].params["text"]
+
+
+async def test_html_telegram_rejects_is_resent_as_plain_text(
+    fake: FakeTelegram,
+    tmp_path: Path,
+    assistant: FakeAssistant,
+) -> None:
+    fake.fail("sendMessage", "bad_request")
+    async with running_bot(make_settings(tmp_path, fake.base_url), assistant):
+        fake.message(42, "a <tricky> one")
+        await fake.wait_for(lambda: len(fake.texts(42)) == 1)
+    sent = fake.sent("sendMessage", 42)[0].params
+    assert "parse_mode" not in sent
+    assert sent["text"].startswith("Answer to: a <tricky> one [1]. Use <b>less</b>")
