@@ -10,10 +10,10 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.meetings import MeetingError, local_hhmm, parse_meeting, valid_timezone
 from bot.ratelimit import RateLimiter
@@ -85,6 +85,18 @@ class Reply:
     question: str = ""
     show_quotes: bool = False
     meetings: tuple[Meeting, ...] = field(default=())
+    delivered: bool = False  # already shown to the user (streamed); nothing left to send
+
+
+class StreamDelivery(Protocol):
+    """Shows an answer while it is being written (an LLM's stream), then its final form."""
+
+    async def deliver(
+        self, events: Callable[[], Iterable[Any]], finish: Callable[[Answer], Reply]
+    ) -> Answer:
+        """Consume `events` (blocking; run off the loop), show partial text, and end with the
+        reply `finish(answer)` returns for the final answer; returns that answer."""
+        ...
 
 
 class Scheduler(Protocol):
@@ -134,12 +146,15 @@ class Conversation:
         self.answer_timeout = answer_timeout
         self._clock = clock
 
-    async def handle(self, incoming: Incoming) -> Reply:
-        """The reply to one command; knowledge errors become messages, bugs propagate."""
+    async def handle(self, incoming: Incoming, stream: StreamDelivery | None = None) -> Reply:
+        """The reply to one command; knowledge errors become messages, bugs propagate. With
+        `stream`, an assistant that writes its answers progressively (an LLM) is shown live."""
         command = "help" if incoming.command == "start" else incoming.command
         handler = getattr(self, f"_on_{command}", None)
         if command not in COMMANDS or handler is None:
             return Reply(incoming.lang, notice=t("unknown_command", incoming.lang))
+        if command == "ask":
+            return await self._on_ask(incoming, stream)
         return await handler(incoming)
 
     # Questions -------------------------------------------------------------------------------
@@ -161,8 +176,12 @@ class Conversation:
 
     async def _call(self, incoming: Incoming, call: Callable[[], Answer]) -> Answer | Reply:
         """Run a blocking assistant call in a worker thread; knowledge errors become notices."""
+        return await self._guarded(incoming, asyncio.to_thread(call))
+
+    async def _guarded(self, incoming: Incoming, work: Awaitable[Answer]) -> Answer | Reply:
+        """Await an answer within the time limit; knowledge errors become notices."""
         try:
-            return await asyncio.wait_for(asyncio.to_thread(call), self.answer_timeout)
+            return await asyncio.wait_for(work, self.answer_timeout)
         except TimeoutError:
             log.error("no answer within %.0f s", self.answer_timeout)
             return Reply(incoming.lang, notice=t("timeout", incoming.lang))
@@ -176,19 +195,47 @@ class Conversation:
         answer_id = self.state.save_answer(incoming.key, question, answer)
         return Reply(incoming.lang, answer=answer, answer_id=answer_id, question=question)
 
-    async def _on_ask(self, incoming: Incoming) -> Reply:
+    async def _on_ask(self, incoming: Incoming, stream: StreamDelivery | None = None) -> Reply:
         refusal = self._refusal(incoming, "ask_usage")
         if refusal:
             return refusal
         question = incoming.argument.strip()
         history = self.state.history(incoming.key, self.context_ttl) if incoming.remember else []
+        ask_stream = getattr(self.assistant, "ask_stream", None)
+        if stream is not None and ask_stream is not None and incoming.remember:
+            return await self._ask_streamed(
+                incoming, question, stream, lambda: ask_stream(question, history)
+            )
         result = await self._call(incoming, lambda: self.assistant.ask(question, history))
         if isinstance(result, Reply):
             return result
         if not incoming.remember:
             return Reply(incoming.lang, answer=result, question=question)
-        self.state.add_turn(incoming.key, question, result.text, self.context_ttl)
-        return self._answered(incoming, question, result)
+        return self._remembered(incoming, question, result)
+
+    def _remembered(self, incoming: Incoming, question: str, answer: Answer) -> Reply:
+        self.state.add_turn(incoming.key, question, answer.text, self.context_ttl)
+        return self._answered(incoming, question, answer)
+
+    async def _ask_streamed(
+        self,
+        incoming: Incoming,
+        question: str,
+        stream: StreamDelivery,
+        events: Callable[[], Iterable[Any]],
+    ) -> Reply:
+        finished: list[Reply] = []
+
+        def finish(answer: Answer) -> Reply:
+            finished.append(self._remembered(incoming, question, answer))
+            return finished[-1]
+
+        result = await self._guarded(incoming, stream.deliver(events, finish))
+        if isinstance(result, Reply):
+            return result
+        if not finished:  # the stream ended without showing the answer: send it normally
+            return self._remembered(incoming, question, result)
+        return replace(finished[-1], delivered=True)
 
     async def _on_brief(self, incoming: Incoming) -> Reply:
         refusal = self._refusal(incoming, "brief_usage")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from knowledge.answer import Answer, Turn
 from knowledge.errors import StoreUnavailable
+from knowledge.llm import StreamEvent
 from knowledge.service import Assistant
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,20 @@ class DeferredAssistant:
     def compare(self, vendors: Sequence[str]) -> Answer:
         """The real assistant's compare."""
         return self._get().compare(vendors)
+
+    @property
+    def supports_streaming(self) -> bool:
+        """True when the real assistant is open and writes answers progressively (an LLM)."""
+        return self._assistant is not None and hasattr(self._assistant, "ask_stream")
+
+    def ask_stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[StreamEvent]:
+        """The real assistant's ask_stream; one final event for an assistant that cannot stream."""
+        assistant = self._get()
+        stream = getattr(assistant, "ask_stream", None)
+        if stream is None:
+            yield StreamEvent(answer=assistant.ask(question, history))
+            return
+        yield from stream(question, history)
 
     def healthy(self) -> bool:
         """False while the store cannot be opened."""

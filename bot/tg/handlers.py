@@ -33,7 +33,7 @@ from bot.render import notice_html, split_html
 from bot.routing import addresses_bot, is_group, route
 from bot.texts import detect_lang, t
 from bot.tg.keyboards import meetings_keyboard, parse_callback
-from bot.tg.sending import Target, reply_html
+from bot.tg.sending import StreamedReply, Target, reply_html
 from bot.tg.services import services
 from bot.uploads import MAX_DOWNLOAD_BYTES
 
@@ -78,11 +78,13 @@ async def on_message(update: Update, context: Context) -> None:
             await svc.sender.send_html(target, notice_html(t("not_allowed", incoming.lang)))
             return
         if incoming.command in QUESTION_COMMANDS:
+            stream = StreamedReply(context.bot, target) if svc.streams_answers() else None
             async with svc.sender.typing(target):
-                reply = await svc.conversation.handle(incoming)
+                reply = await svc.conversation.handle(incoming, stream)
         else:
             reply = await svc.conversation.handle(incoming)
-        await svc.sender.send_reply(target, reply)
+        if not reply.delivered:
+            await svc.sender.send_reply(target, reply)
 
 
 async def on_document(update: Update, context: Context) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ChatAction, ParseMode
@@ -16,9 +17,10 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from bot.conversation import Reply
 from bot.render import answer_html, as_plain_text, notice_html, quotes_html, split_html
 from bot.state import BotState
+from bot.streaming import TelegramSink, stream_answer
 from bot.texts import t
 from bot.tg.keyboards import answer_keyboard, meetings_keyboard
-from knowledge.answer import Attachment
+from knowledge.answer import Answer, Attachment
 
 log = logging.getLogger(__name__)
 
@@ -179,3 +181,30 @@ class Sender:
                 log.debug("typing indicator failed in chat %s: %s", target.chat_id, error)
                 return
             await asyncio.sleep(TYPING_EVERY_SECONDS)
+
+
+class StreamedReply:
+    """Shows an LLM answer as it is written: one message edited about once a second, ending as
+    the rendered reply with its buttons (see bot.streaming)."""
+
+    def __init__(self, bot: Bot, target: Target) -> None:
+        self.bot = bot
+        self.target = target
+
+    async def deliver(
+        self, events: Callable[[], Iterable[Any]], finish: Callable[[Answer], Reply]
+    ) -> Answer:
+        """Stream `events` into one message; `finish` turns the final answer into the reply."""
+        sink = TelegramSink(
+            self.bot,
+            chat_id=self.target.chat_id,
+            thread_id=self.target.thread_id,
+            reply_to=self.target.reply_to,
+        )
+
+        def render(answer: Answer) -> list[str]:
+            reply = finish(answer)
+            sink.final_markup = reply_keyboard(reply)
+            return split_html(reply_html(reply) or notice_html(t("error", reply.lang)))
+
+        return await stream_answer(events, sink, render)

@@ -57,6 +57,11 @@ class Services:
     inline_latest: dict[int, str] = field(default_factory=dict)
     inline_debounce: float = 0.6
 
+    def streams_answers(self) -> bool:
+        """True when the assistant writes answers progressively (an LLM is configured)."""
+        default = hasattr(self.assistant, "ask_stream")
+        return bool(getattr(self.assistant, "supports_streaming", default))
+
     def allowed(self, chat_id: int) -> bool:
         """True when BOT_ALLOWED_CHATS is empty or lists the chat."""
         allowed = self.settings.bot_allowed_chats

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import socket
 import time
@@ -296,3 +297,40 @@ async def test_html_telegram_rejects_is_resent_as_plain_text(
     sent = fake.sent("sendMessage", 42)[0].params
     assert "parse_mode" not in sent
     assert sent["text"].startswith("Answer to: a <tricky> one [1]. Use <b>less</b>")
+
+
+class StreamingAssistant(FakeAssistant):
+    """An LLM-like assistant: a few words at a time, then the validated answer."""
+
+    def ask_stream(self, question: str, history: Any = ()) -> Any:
+        from knowledge.llm import StreamEvent
+
+        for word in ("Voice", " rooms", " need", " echo", " cancellation"):
+            time.sleep(0.4)
+            yield StreamEvent(delta=word)
+        yield StreamEvent(answer=self.ask(question, history))
+
+
+async def test_llm_answers_stream_into_one_edited_message(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path, fake.base_url)
+    assistant = StreamingAssistant()
+    async with running_bot(settings, assistant) as app:
+        fake.message(42, "What matters for a voice room?")
+        await fake.wait_for(
+            lambda: any("reply_markup" in c.params for c in fake.sent("editMessageText", 42)),
+            timeout=20,
+        )
+        sends = fake.sent("sendMessage", 42)
+        edits = fake.sent("editMessageText", 42)
+        # One message: sent with the first words, then edited, at most about once a second.
+        assert len(sends) == 1
+        assert sends[0].params["text"].endswith("…")
+        assert edits[-1].params["parse_mode"] == "HTML"
+        assert edits[-1].params["text"].startswith("Answer to: What matters for a voice room?")
+        times = [call.at for call in [*sends, *edits]]
+        assert all(b - a >= 0.9 for a, b in itertools.pairwise(times))
+        # The streamed answer is remembered like any other: follow-ups see it.
+        key = ConversationKey(42, 0, 0)
+        assert svc(app).state.history(key, 600)[-1].question == "What matters for a voice room?"
