@@ -91,13 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
 
-    from bot.logs import configure_logging
+    from config.logging import setup_logging
 
+    setup_logging(settings)
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    secrets = [token]
-    if settings.webhook_secret is not None:
-        secrets.append(settings.webhook_secret.get_secret_value())
-    configure_logging(settings.log_level, settings.log_format, secrets)
 
     console = args.console
     if not console and not token:

@@ -26,7 +26,14 @@ _STANDARD_ATTRIBUTES = frozenset(
     | {"message", "asctime", "taskName"}
 )
 # Libraries that log each HTTP request at INFO, URL (with the bot token) included.
-_CHATTY_LOGGERS = ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler", "chromadb")
+_CHATTY_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "telegram.ext.Updater",
+    "apscheduler",
+    "chromadb",
+    "aiohttp.access",
+)
 _HANDLER_NAME = "rtc-selection-assistant"
 
 
