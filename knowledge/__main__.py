@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -86,7 +85,6 @@ def _print_answer(answer: object, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one knowledge command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     from config import ConfigError, load_settings
     from knowledge.errors import KnowledgeError
@@ -97,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
+
+    from config.logging import setup_logging
+
+    # A command line shows warnings and errors; LOG_LEVEL=DEBUG shows everything.
+    quiet = settings.log_level == "INFO"
+    setup_logging(settings.model_copy(update={"log_level": "WARNING"}) if quiet else settings)
 
     try:
         if args.command == "eval":
