@@ -1,0 +1,100 @@
+"""The extractive composer: cited sentences only, vendor attribution, language notes, abstention."""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.compose import Thresholds, compose_answer, should_abstain
+from knowledge.retriever import Hit, Retrieval
+from knowledge.text import tokenize
+from store.schema import Chunk
+
+GUIDE = Chunk(
+    text="For a voice room, echo cancellation matters most. The weather is irrelevant here.",
+    source="guides/voice.md",
+    chunk_index=0,
+    title="Voice rooms",
+    section="Metrics",
+    doc_type="guide",
+    lang="en",
+)
+VENDOR = Chunk(
+    text="NimbusRTC offers built-in echo cancellation with a 99.95% SLA.",
+    source="vendors/nimbus.md",
+    chunk_index=0,
+    title="NimbusRTC",
+    doc_type="vendor",
+    vendor="NimbusRTC",
+    lang="en",
+    source_url="https://nimbus.example.com/docs",
+)
+CHINESE = Chunk(
+    text="语聊房必须做好回声消除，否则麦上的人会听到自己的声音。",
+    source="guides/voice.zh.md",
+    chunk_index=0,
+    title="语聊房",
+    doc_type="guide",
+    lang="zh",
+)
+
+
+def _retrieval(
+    question: str, *chunks: Chunk, dense: float = 0.9, coverage: float = 1.0
+) -> Retrieval:
+    terms = tokenize(question) + tokenize("回声消除")
+    return Retrieval(
+        query=question,
+        hits=tuple(Hit(chunk, 1.0 / (i + 1), dense, 1.0) for i, chunk in enumerate(chunks)),
+        terms=tuple(terms),
+        term_weights=tuple(1.0 for _ in terms),
+        top_dense=dense,
+        coverage=coverage,
+        sentence_coverage=coverage,
+    )
+
+
+def _idf(_term: str) -> float:
+    return 1.0
+
+
+def test_every_point_is_a_cited_verbatim_sentence() -> None:
+    answer = compose_answer(
+        _retrieval("Why does echo cancellation matter?", GUIDE, VENDOR), "en", _idf, Thresholds()
+    )
+    assert not answer.abstained
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.n for c in answer.citations}
+    chunks = {GUIDE.id: GUIDE, VENDOR.id: VENDOR}
+    for citation in answer.citations:
+        assert citation.quote in chunks[citation.chunk_id].text
+    assert "weather" not in answer.text  # sentences that share nothing with the question stay out
+
+
+def test_vendor_claims_are_attributed_never_stated_as_fact() -> None:
+    answer = compose_answer(_retrieval("echo cancellation SLA", VENDOR), "en", _idf, Thresholds())
+    assert "NimbusRTC states: “NimbusRTC offers built-in echo cancellation" in answer.text
+    assert answer.citations[0].source == "https://nimbus.example.com/docs"
+
+
+def test_answers_in_the_question_language_noting_the_source_language() -> None:
+    chinese = compose_answer(_retrieval("回声消除重要吗", CHINESE, GUIDE), "zh", _idf, Thresholds())
+    assert chinese.text.startswith("知识库中的相关要点")
+    english = compose_answer(_retrieval("echo cancellation", CHINESE), "en", _idf, Thresholds())
+    assert "(from a Chinese source)" in english.text
+
+
+def test_abstains_when_both_signals_are_weak() -> None:
+    thresholds = Thresholds(min_dense=0.883, min_sentence_coverage=0.6)
+    weak = _retrieval("weather in Paris", GUIDE, dense=0.80, coverage=0.2)
+    assert should_abstain(weak, thresholds)
+    answer = compose_answer(weak, "en", _idf, thresholds)
+    assert answer.abstained and answer.citations == () and "does not cover" in answer.text
+    # Either a strong cosine or a sentence that echoes the question is enough to answer.
+    assert not should_abstain(_retrieval("q", GUIDE, dense=0.90, coverage=0.2), thresholds)
+    assert not should_abstain(_retrieval("q", GUIDE, dense=0.85, coverage=0.8), thresholds)
+    assert should_abstain(Retrieval(query="q", hits=()), thresholds)
+
+
+def test_chinese_abstention_is_in_chinese() -> None:
+    answer = compose_answer(Retrieval(query="天气", hits=()), "zh", _idf, Thresholds())
+    assert answer.abstained and "知识库里没有" in answer.text

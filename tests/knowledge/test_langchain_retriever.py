@@ -1,0 +1,33 @@
+"""Our hybrid retriever as a LangChain BaseRetriever, over a small store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from config.settings import Settings
+from ingest.pipeline import Ingestor
+from knowledge.glossary import Glossary
+from knowledge.index import LiveIndex
+from knowledge.langchain_adapters import KnowledgeRetriever
+from knowledge.retriever import HybridRetriever
+from store.client import open_store
+
+
+def test_invoke_returns_documents_with_our_metadata(
+    tmp_path: Path, store_settings: Settings, fake_embedder: object
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "voice.md").write_text("# Voice rooms\n\nEcho cancellation matters in voice rooms.\n")
+    (docs / "vendor.md").write_text(
+        "---\ndoc_type: vendor\nvendor: NimbusRTC\n---\n"
+        "# NimbusRTC\n\nNimbusRTC states a 99.95% SLA.\n"
+    )
+    Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
+    hybrid = HybridRetriever(LiveIndex(open_store(store_settings)), fake_embedder, Glossary([]))  # type: ignore[arg-type]
+    retriever = KnowledgeRetriever(retriever=hybrid, k=2)
+    documents = retriever.invoke("echo cancellation in voice rooms")
+    assert documents[0].metadata["source"].endswith("voice.md")
+    assert {"section", "doc_type", "chunk_index", "score"} <= set(documents[0].metadata)
+    only_vendor = KnowledgeRetriever(retriever=hybrid, filters={"vendor": "NimbusRTC"})
+    assert [d.metadata["vendor"] for d in only_vendor.invoke("SLA")] == ["NimbusRTC"]
