@@ -150,3 +150,11 @@ def _text_formatter() -> logging.Formatter:
     formatter = logging.Formatter(TEXT_FORMAT)
     formatter.default_msec_format = "%s.%03d"
     return formatter
+
+
+def setup_command_logging(settings: Settings) -> logging.Handler:
+    """Logging for a command line: warnings and errors only, unless LOG_LEVEL asks for DEBUG."""
+    quiet = settings.log_level == "INFO"
+    return setup_logging(
+        settings.model_copy(update={"log_level": "WARNING"}) if quiet else settings
+    )

@@ -43,7 +43,7 @@ def load_document(path: Path, data: bytes | None = None) -> LoadedDocument:
             f"unsupported file type {suffix}" if suffix else "unsupported file type (no extension)"
         )
     if data is None:
-        data = _read(path)
+        data = read_file(path)
     _check_size(len(data))
     if not data:
         raise IngestError("empty file")
@@ -55,7 +55,8 @@ def load_document(path: Path, data: bytes | None = None) -> LoadedDocument:
     return document
 
 
-def _read(path: Path) -> bytes:
+def read_file(path: Path) -> bytes:
+    """The file's bytes; IngestError (one line) when it cannot be read or is too large."""
     try:
         if path.is_dir():
             raise IngestError("cannot read: is a directory")

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from config.settings import Settings
+from ingest.chunking import chunk_document
 from ingest.errors import IngestError
+from ingest.loaders import load_document, read_file
 from ingest.lock import store_lock
 from ingest.manifest import Manifest, ManifestEntry
 from store.client import StoreHandle, describe_store, open_store
@@ -240,7 +242,7 @@ class _Run:
         digests: dict[str, str | IngestError] = {}
         for target in targets:
             try:
-                digests[target.source] = content_hash(_read(target.path))
+                digests[target.source] = content_hash(read_file(target.path))
             except IngestError as error:
                 digests[target.source] = error
         return digests
@@ -252,8 +254,6 @@ class _Run:
         entry: ManifestEntry | None,
         owners: dict[str, str],
     ) -> _Work | None:
-        from ingest.loaders import load_document
-
         source = target.source
         try:
             if isinstance(digest, IngestError):
@@ -273,7 +273,7 @@ class _Run:
                 self.manifest.record_alias(source, digest, owner)
                 self._count_written(entry)
                 return None
-            data = _read(target.path)
+            data = read_file(target.path)
             if content_hash(data) != digest:
                 raise IngestError("the file changed while it was being ingested; run again")
             document = load_document(target.path, data)
@@ -292,8 +292,6 @@ class _Run:
             self.report.updated += 1
 
     def _chunks(self, target: Target, document: Any, digest: str) -> list[Chunk]:
-        from ingest.chunking import chunk_document
-
         meta = document.meta
         drafts = chunk_document(
             document,
@@ -424,25 +422,6 @@ def _choose_owners(
 
 def _under(source: str, prefix: str) -> bool:
     return prefix in ("", ".") or source == prefix or source.startswith(prefix + "/")
-
-
-def _read(path: Path) -> bytes:
-    from ingest.loaders import MAX_FILE_BYTES
-
-    try:
-        if path.is_dir():
-            raise IngestError("is a directory")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            limit = (MAX_FILE_BYTES + 1) // (1024 * 1024)
-            raise IngestError(f"too large: {size / (1024 * 1024):.1f} MB, limit {limit} MB")
-        return path.read_bytes()
-    except PermissionError:
-        raise IngestError("cannot read: permission denied") from None
-    except FileNotFoundError:
-        raise IngestError("no such file") from None
-    except OSError as error:
-        raise IngestError(f"cannot read: {error.strerror or error}") from None
 
 
 def _delete(store: StoreHandle, ids: list[str]) -> None:

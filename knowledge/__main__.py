@@ -96,11 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return EXIT_USAGE
 
-    from config.logging import setup_logging
+    from config.logging import setup_command_logging
 
-    # A command line shows warnings and errors; LOG_LEVEL=DEBUG shows everything.
-    quiet = settings.log_level == "INFO"
-    setup_logging(settings.model_copy(update={"log_level": "WARNING"}) if quiet else settings)
+    setup_command_logging(settings)
 
     try:
         if args.command == "eval":
