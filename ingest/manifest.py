@@ -77,26 +77,31 @@ class Manifest:
         ).fetchall()
         return {row[0]: _entry(row) for row in rows}
 
-    def begin_replace(self, source: str, new_hash: str, new_ids: list[str]) -> None:
-        """Journal that `source` is about to be replaced by chunks `new_ids` (before any write)."""
+    def begin_replace(self, replacements: list[tuple[str, str, list[str]]]) -> None:
+        """Journal that each (source, new hash, new chunk ids) is about to be written, in one
+        transaction, before the store is touched."""
         now = time.time()
         with self._transaction() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO documents (store, source, content_hash, chunk_ids, pending_ids,"
                 " pending_hash, alias_of, updated_at) VALUES (?, ?, '', '[]', ?, ?, NULL, ?)"
                 " ON CONFLICT (store, source) DO UPDATE SET pending_ids = excluded.pending_ids,"
                 " pending_hash = excluded.pending_hash, updated_at = excluded.updated_at",
-                (self.store, source, json.dumps(new_ids), new_hash, now),
+                [
+                    (self.store, source, json.dumps(ids), new_hash, now)
+                    for source, new_hash, ids in replacements
+                ],
             )
 
-    def commit_replace(self, source: str) -> None:
-        """The store now holds exactly the pending chunks of `source`: make them current."""
+    def commit_replace(self, sources: list[str]) -> None:
+        """The store now holds exactly the pending chunks of these sources: make them current."""
+        now = time.time()
         with self._transaction() as db:
-            db.execute(
+            db.executemany(
                 "UPDATE documents SET content_hash = pending_hash, chunk_ids = pending_ids,"
                 " pending_ids = NULL, pending_hash = NULL, alias_of = NULL, updated_at = ?"
                 " WHERE store = ? AND source = ? AND pending_ids IS NOT NULL",
-                (time.time(), self.store, source),
+                [(now, self.store, source) for source in sources],
             )
 
     def abandon_replace(self, source: str) -> None:

@@ -41,11 +41,18 @@ class DocumentRegistry:
 
     def publish(self, source: str, content_hash: str) -> None:
         """Make `content_hash` the live version of `source` (one atomic record write)."""
+        self.publish_many([(source, content_hash)])
+
+    def publish_many(self, versions: list[tuple[str, str]]) -> None:
+        """Publish several documents' versions in one call. Each document switches by one record
+        write, so even a call cut short leaves every document wholly old or wholly new."""
+        if not versions:
+            return
         self._collection.upsert(
-            ids=[_record_id(source)],
-            documents=[source],
-            metadatas=[{"source": source, "content_hash": content_hash}],
-            embeddings=[_PLACEHOLDER_VECTOR],
+            ids=[_record_id(source) for source, _ in versions],
+            documents=[source for source, _ in versions],
+            metadatas=[{"source": source, "content_hash": digest} for source, digest in versions],
+            embeddings=[_PLACEHOLDER_VECTOR for _ in versions],
         )
 
     def withdraw(self, source: str) -> None:

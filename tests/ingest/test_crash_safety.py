@@ -14,7 +14,7 @@ from config.settings import Settings
 from ingest.pipeline import Ingestor
 from store.client import open_store
 
-STAGES = ("mid-upsert", "before-publish", "after-publish")
+STAGES = ("mid-upsert", "before-publish", "mid-publish", "after-publish")
 
 
 def _docs(folder: Path, version: str) -> None:
@@ -37,30 +37,30 @@ import ingest.pipeline as pipeline
 from store import client as store_client
 
 stage = {stage!r}
-counter = {{"upserts": 0, "publishes": 0}}
 
 def open_and_sabotage(*args, **kwargs):
     handle = store_client.open_store(*args, **kwargs)
-    upsert, publish = handle.chunks.upsert, handle.registry.publish
+    upsert, publish_many = handle.chunks.upsert, handle.registry.publish_many
 
     def sabotaged_upsert(**kw):
-        counter["upserts"] += 1
-        if stage == "mid-upsert" and counter["upserts"] == 3:
+        if stage == "mid-upsert":
             half = len(kw["ids"]) // 2
             upsert(**{{k: v[:half] for k, v in kw.items()}})
             os.kill(os.getpid(), signal.SIGKILL)
         upsert(**kw)
 
-    def sabotaged_publish(source, content_hash):
-        counter["publishes"] += 1
-        if stage == "before-publish" and counter["publishes"] == 3:
+    def sabotaged_publish_many(versions):
+        if stage == "before-publish":
             os.kill(os.getpid(), signal.SIGKILL)
-        publish(source, content_hash)
-        if stage == "after-publish" and counter["publishes"] == 3:
+        if stage == "mid-publish":
+            publish_many(versions[:3])
+            os.kill(os.getpid(), signal.SIGKILL)
+        publish_many(versions)
+        if stage == "after-publish":
             os.kill(os.getpid(), signal.SIGKILL)
 
     handle.chunks.upsert = sabotaged_upsert
-    handle.registry.publish = sabotaged_publish
+    handle.registry.publish_many = sabotaged_publish_many
     return handle
 
 pipeline.open_store = open_and_sabotage
@@ -70,7 +70,7 @@ pipeline.Ingestor(settings, FakeEmbedder()).sync([pipeline.Path({folder!r})])
 
 
 def _ingest_and_die(settings: Settings, folder: Path, stage: str) -> int:
-    """Run an ingest in a fresh process that SIGKILLs itself at `stage` of the third document."""
+    """Run an ingest in a fresh process that SIGKILLs itself at `stage` of writing the batch."""
     code = CHILD.format(
         tests=str(Path(__file__).resolve().parents[1]),
         stage=stage,
