@@ -39,7 +39,7 @@ test: setup lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
-	$(PY) -m bench
+	$(PY) -m bench --server-chunks 100000
 
 eval: setup
 	$(PY) -m knowledge eval

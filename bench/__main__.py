@@ -93,7 +93,7 @@ QUESTIONS = [
 ]
 
 
-def bench_ask(settings: object, store_dir: Path, rounds: int) -> dict[str, object]:
+def bench_ask(settings: object, store_dir: Path | None, rounds: int) -> dict[str, object]:
     """Warm ask latency of the assistant and of the naive top-k, on the same store."""
     from knowledge.evaluation.baseline import run_baseline
     from knowledge.evaluation.questions import EvalQuestion
@@ -125,35 +125,47 @@ def bench_ask(settings: object, store_dir: Path, rounds: int) -> dict[str, objec
     }
 
 
-def synthetic_store(settings: object, embedder: object, scratch: Path, size: int) -> Path:
+_SENTENCES: dict[int, tuple[list[str], np.ndarray]] = {}
+
+
+def corpus_sentences(embedder: object) -> tuple[list[str], np.ndarray]:
+    """The corpus's sentences and their real embeddings (computed once per run)."""
+    from knowledge.text import split_sentences
+
+    if id(embedder) not in _SENTENCES:
+        skip = (
+            "---",
+            "#",
+            "title:",
+            "doc_type",
+            "lang:",
+            "vendor:",
+            "source_url",
+            "as_of",
+            "scenario",
+        )
+        found: set[str] = set()
+        for path in sorted(CORPUS.glob("*.md")):
+            for line in path.read_text("utf-8").splitlines():
+                if line and not line.startswith(skip):
+                    found.update(s for s in split_sentences(line) if len(s) > 20)
+        sentences = sorted(found)
+        _SENTENCES[id(embedder)] = (sentences, embedder.embed_passages(sentences))  # type: ignore[attr-defined]
+    return _SENTENCES[id(embedder)]
+
+
+def synthetic_store(
+    settings: object, embedder: object, scratch: Path, size: int, *, server: bool = False
+) -> Path | None:
     """A store of `size` chunks recombined from corpus sentences. Embedding 100,000 chunks with
     the model would take hours here, so each chunk's vector is the normalised mean of its
     sentences' real embeddings: real text, real vocabulary, realistic vector geometry."""
-    from knowledge.text import split_sentences
     from store.client import open_store
     from store.schema import Chunk
 
-    sentences = []
-    for path in sorted(CORPUS.glob("*.md")):
-        for line in path.read_text("utf-8").splitlines():
-            if line and not line.startswith(
-                (
-                    "---",
-                    "#",
-                    "title:",
-                    "doc_type",
-                    "lang:",
-                    "vendor:",
-                    "source_url",
-                    "as_of",
-                    "scenario",
-                )
-            ):
-                sentences.extend(s for s in split_sentences(line) if len(s) > 20)
-    sentences = sorted(set(sentences))
-    vectors = embedder.embed_passages(sentences)  # type: ignore[attr-defined]
+    sentences, vectors = corpus_sentences(embedder)
     rng = random.Random(7)
-    store_dir = scratch / f"synthetic-{size}"
+    store_dir = None if server else scratch / f"synthetic-{size}"
     store = open_store(settings, store_dir)  # type: ignore[arg-type]
     batch: list[Chunk] = []
     batch_vectors: list[list[float]] = []
@@ -189,6 +201,48 @@ def synthetic_store(settings: object, embedder: object, scratch: Path, size: int
     return store_dir
 
 
+def answering_rss(settings: object, store_dir: Path) -> int:
+    """RSS of a separate process that only answers (what the bot process holds)."""
+    import subprocess
+
+    env = os.environ | {"DATA_DIR": str(settings.data_dir)}  # type: ignore[attr-defined]
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.rss_probe", str(store_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=True,
+    )
+    return int(json.loads(out.stdout.strip().splitlines()[-1])["rss_mb"])
+
+
+def bench_server(
+    settings: object, embedder: object, scratch: Path, args: argparse.Namespace
+) -> dict[str, object]:
+    """The same ask measurements with the store behind a Chroma server (client/server mode)."""
+    from bench.chroma_server import chroma_server
+
+    print(f"server mode: {args.server_chunks} chunks behind chroma run…", file=sys.stderr)
+    with chroma_server(scratch / "server-data") as port:
+        served = settings.model_copy(  # type: ignore[attr-defined]
+            update={
+                "chroma_host": "127.0.0.1",
+                "chroma_port": port,
+                "data_dir": scratch / "server-state",
+            }
+        )
+        started = time.perf_counter()
+        synthetic_store(served, embedder, scratch, args.server_chunks, server=True)
+        build = time.perf_counter() - started
+        started = time.perf_counter()
+        scale = bench_ask(served, None, args.rounds)
+        scale["first_load_s_including_index_build"] = round(time.perf_counter() - started, 1)
+        scale["store_build_s"] = round(build, 1)
+        scale["chunks"] = args.server_chunks
+        return scale
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and write bench/reports/latest.json."""
     parser = argparse.ArgumentParser(
@@ -199,6 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunks", type=int, default=100_000, help="synthetic store size")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds of the questions")
     parser.add_argument("--skip-scale", action="store_true", help="skip the synthetic store")
+    parser.add_argument(
+        "--server-chunks",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure against a private `chroma run` on loopback with N synthetic chunks",
+    )
     args = parser.parse_args(argv)
 
     from config import load_settings
@@ -215,11 +276,13 @@ def main(argv: list[str] | None = None) -> int:
         result["ingest"] = ingest
         print("ask latency on the bundled corpus…", file=sys.stderr)
         result["ask_bundled"] = bench_ask(settings, Path(str(ingest["store"])), args.rounds)
-        result["rss_mb_after_bundled"] = round(process.memory_info().rss / 2**20)
+        result["rss_mb_benchmark_process"] = round(process.memory_info().rss / 2**20)
+        result["rss_mb_answering_process"] = answering_rss(settings, Path(str(ingest["store"])))
         if not args.skip_scale:
             print(f"building a synthetic store of {args.chunks} chunks…", file=sys.stderr)
             started = time.perf_counter()
             store_dir = synthetic_store(settings, embedder, scratch, args.chunks)
+            assert store_dir is not None
             build = time.perf_counter() - started
             started = time.perf_counter()
             scale = bench_ask(settings, store_dir, args.rounds)
@@ -227,7 +290,11 @@ def main(argv: list[str] | None = None) -> int:
             scale["store_build_s"] = round(build, 1)
             scale["chunks"] = args.chunks
             result["ask_scale"] = scale
-            result["rss_mb_after_scale"] = round(process.memory_info().rss / 2**20)
+            result["rss_mb_benchmark_process_after_scale"] = round(
+                process.memory_info().rss / 2**20
+            )
+        if args.server_chunks:
+            result["server"] = bench_server(settings, embedder, scratch, args)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(result, indent=2, ensure_ascii=False), "utf-8")
     print(json.dumps(result, indent=2, ensure_ascii=False))
