@@ -3,6 +3,7 @@ spread across documents."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ MAX_PER_SOURCE = 2
 DUPLICATE_JACCARD = 0.8
 VENDOR_PENALTY = 0.6
 VENDOR_BOOST = 1.3
+LINK_LIST_PENALTY = 0.3
+_URL = re.compile(r"https?://\S+")
 
 
 class QueryEmbedder(Protocol):
@@ -55,6 +58,9 @@ class Retrieval:
     # The same share, found in one sentence (with its heading) of the top hits: a question is
     # answered by a sentence that speaks of what it asks, not by words scattered over a page.
     sentence_coverage: float = 0.0
+    # How many glossary terms of the domain the question uses ("SLA", "语聊房", "AEC"): a
+    # question in the domain's own words is about the domain, however it is phrased.
+    domain_terms: int = 0
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -72,6 +78,7 @@ class HybridRetriever:
         if not snapshot.chunks:
             return Retrieval(query=query, hits=())
         own_terms = tokenize(query)
+        domain_terms = len(self.glossary.matches(query))
         expansions = self.glossary.expand(query)
         expansion_terms = [t for t in tokenize(" ".join(expansions)) if t not in own_terms]
         terms = own_terms + expansion_terms
@@ -97,6 +104,8 @@ class HybridRetriever:
 
         for position in fused:
             chunk = snapshot.chunks[position]
+            if _mostly_links(chunk.text):
+                fused[position] *= LINK_LIST_PENALTY  # a list of sources answers nothing itself
             if chunk.doc_type == "vendor":
                 # A question about a vendor wants that vendor's documents; one that names no
                 # vendor wants guidance, not a vendor's pitch.
@@ -120,6 +129,7 @@ class HybridRetriever:
             top_dense=max((hit.dense for hit in hits), default=0.0),
             coverage=_coverage(snapshot, own_terms, hits[:3], chosen[:3]),
             sentence_coverage=_sentence_coverage(snapshot, own_terms, hits[:3]),
+            domain_terms=domain_terms,
         )
 
     def _dense(
@@ -176,6 +186,12 @@ def named_vendors(query: str, snapshot: Snapshot) -> set[str]:
     return named & set(snapshot.vendor_names)
 
 
+def _mostly_links(text: str) -> bool:
+    """True for a chunk that is mostly URLs (a document's list of sources)."""
+    linked = sum(len(url) for url in _URL.findall(text))
+    return linked > 0.4 * max(len(text), 1)
+
+
 def _where(filters: dict[str, str] | None) -> dict[str, Any] | None:
     if not filters:
         return None
@@ -225,12 +241,18 @@ def _diversify(snapshot: Snapshot, ordered: Sequence[int], k: int) -> list[int]:
     return chosen
 
 
+def _term_weight(snapshot: Snapshot, term: str) -> float:
+    """A term's idf; a word the store never uses weighs most, being the most specific of all
+    (a question about a poem is not answered by sentences that share its other words)."""
+    return snapshot.lexical.idf(term) or math.log(1 + (snapshot.lexical.size + 0.5) / 0.5)
+
+
 def _sentence_coverage(snapshot: Snapshot, terms: Sequence[str], hits: Sequence[Hit]) -> float:
     """The best idf-weighted share of the query's terms that one sentence of the top hits holds."""
     unique = list(dict.fromkeys(terms))
     if not unique or not hits:
         return 0.0
-    weights = {term: snapshot.lexical.idf(term) or 1.0 for term in unique}
+    weights = {term: _term_weight(snapshot, term) for term in unique}
     total = sum(weights.values())
     best = 0.0
     for hit in hits:
@@ -255,6 +277,6 @@ def _coverage(
             found.update(snapshot.terms[position])
         else:
             found.update(tokenize(f"{hit.chunk.title} {hit.chunk.section} {hit.chunk.text}"))
-    total = sum(snapshot.lexical.idf(term) or 1.0 for term in unique)
-    covered = sum(snapshot.lexical.idf(term) or 1.0 for term in unique if term in found)
+    total = sum(_term_weight(snapshot, term) for term in unique)
+    covered = sum(_term_weight(snapshot, term) for term in unique if term in found)
     return covered / total if total else 0.0
