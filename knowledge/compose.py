@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from knowledge.answer import Answer, Citation
+from knowledge.criteria import default_criteria
 from knowledge.retriever import Hit, Retrieval
 from knowledge.text import split_sentences, tokenize
 
@@ -64,6 +65,8 @@ def _score_sentences(retrieval: Retrieval, idf: Callable[[str], float]) -> list[
         weights[term] = max(weights.get(term, 0.0), weight * (idf(term) or 1.0))
     candidates: list[_Candidate] = []
     for rank, hit in enumerate(retrieval.hits):
+        if not _quotable(hit):
+            continue
         for sentence in split_sentences(hit.chunk.text):
             display = clean_for_display(sentence)
             lang = "zh" if hit.chunk.lang == "zh" else "en"
@@ -140,11 +143,24 @@ class CitationBook:
         return number
 
 
+_ATTRIBUTED = re.compile(
+    r"\b(states?|stated|says|said|claims?|claimed|according to|reports?|advertises)\b"
+    r"|称|表示|据|宣称",
+    re.IGNORECASE,
+)
+
+
 def render_claim(hit: Hit, sentence: str, number: int, lang: str) -> str:
-    """One cited point: the source's words, attributed to the vendor when it is a vendor's."""
+    """One cited point: the source's words, attributed to the vendor when they are a vendor's
+    claim (advice and questions in a vendor profile are not, and already-attributed sentences
+    need no second attribution)."""
     text = clean_for_display(sentence)
     chunk = hit.chunk
-    if chunk.doc_type == "vendor" and chunk.vendor:
+    is_claim = default_criteria().is_vendor_claim(sentence, chunk.section)
+    # A sentence that already says who claims it, in the reader's language, needs no second
+    # attribution ("GalaxyRTC 称：“星河音视频称…”"); in another language it still does.
+    attributed = chunk.lang == lang and bool(_ATTRIBUTED.search(text))
+    if chunk.doc_type == "vendor" and chunk.vendor and is_claim and not attributed:
         text = (
             f"{chunk.vendor} 称：“{text}”" if lang == "zh" else f"{chunk.vendor} states: “{text}”"
         )
@@ -152,6 +168,16 @@ def render_claim(hit: Hit, sentence: str, number: int, lang: str) -> str:
         text += "（英文资料）" if lang == "zh" and chunk.lang == "en" else ""
         text += " (from a Chinese source)" if lang == "en" and chunk.lang == "zh" else ""
     return f"{text} [{number}]"
+
+
+def _quotable(hit: Hit) -> bool:
+    """False for a document's list of sources: it names pages, it says nothing itself."""
+    heading = hit.chunk.section.lower()
+    return not any(
+        skip.lower() in heading
+        for skip in default_criteria().claim_skip_sections
+        if skip.lower() in ("sources", "来源")
+    )
 
 
 LEADS = {

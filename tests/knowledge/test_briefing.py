@@ -267,7 +267,9 @@ def test_chinese_topic_gets_chinese_headings_and_attribution(galaxy_brief: Answe
     assert text.startswith("会前简报：GalaxyRTC")
     for heading in ("语聊房：关键指标", "GalaxyRTC 文档中的说法", "缺口", "建议提问", "POC 测试"):
         assert heading in text
-    assert "GalaxyRTC 称：“星河音视频称其端到端延迟低于 250 毫秒。”" in text
+    # Already attributed in Chinese: quoted as it is, not attributed twice.
+    assert "星河音视频称其端到端延迟低于 250 毫秒。 [" in text
+    assert "GalaxyRTC 称：“星河音视频称" not in text
     assert "回声消除与降噪（3A）：GalaxyRTC 的文档未涉及" in text
 
 
