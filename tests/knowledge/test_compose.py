@@ -98,3 +98,36 @@ def test_abstains_when_both_signals_are_weak() -> None:
 def test_chinese_abstention_is_in_chinese() -> None:
     answer = compose_answer(Retrieval(query="天气", hits=()), "zh", _idf, Thresholds())
     assert answer.abstained and "知识库里没有" in answer.text
+
+
+def test_advice_in_a_vendor_profile_is_not_put_in_the_vendors_mouth() -> None:
+    advice = Chunk(
+        text="Ask NimbusRTC how its echo cancellation is measured before you sign.",
+        source="vendors/nimbus.md",
+        chunk_index=1,
+        title="NimbusRTC",
+        section="Questions to ask NimbusRTC",
+        doc_type="vendor",
+        vendor="NimbusRTC",
+        lang="en",
+    )
+    answer = compose_answer(_retrieval("echo cancellation", advice), "en", _idf, Thresholds())
+    assert "NimbusRTC states" not in answer.text
+    assert "Ask NimbusRTC how its echo cancellation is measured" in answer.text
+
+
+def test_a_source_list_is_never_quoted() -> None:
+    sources = Chunk(
+        text="Echo cancellation docs: https://nimbus.example.com/docs/echo-cancellation-guide",
+        source="vendors/nimbus.md",
+        chunk_index=2,
+        title="NimbusRTC",
+        section="Sources",
+        doc_type="vendor",
+        vendor="NimbusRTC",
+        lang="en",
+    )
+    answer = compose_answer(
+        _retrieval("echo cancellation", sources, GUIDE), "en", _idf, Thresholds()
+    )
+    assert all(citation.chunk_id != sources.id for citation in answer.citations)
