@@ -91,9 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
 
-    from config.logging import setup_logging
+    from config.logging import setup_command_logging, setup_logging
 
-    setup_logging(settings)
+    # The console is for a person reading answers: warnings only, unless LOG_LEVEL says more.
+    if args.console or (args.console_without_token and settings.telegram_bot_token is None):
+        setup_command_logging(settings)
+    else:
+        setup_logging(settings)
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
 
     console = args.console
