@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -61,7 +61,6 @@ class Retrieval:
     # How many glossary terms of the domain the question uses ("SLA", "语聊房", "AEC"): a
     # question in the domain's own words is about the domain, however it is phrased.
     domain_terms: int = 0
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 class HybridRetriever:
@@ -95,7 +94,8 @@ class HybridRetriever:
             # The named vendor's own chunks compete even when generic chunks crowd the top.
             own = self._dense(snapshot, vector, {"vendor": {"$in": sorted(named)}})
             rankings.append([position for position, _ in own[:10]])
-            dense = dense + [hit for hit in own if hit[0] not in dict(dense)]
+            seen = {position for position, _ in dense}
+            dense = dense + [hit for hit in own if hit[0] not in seen]
         fused = _fuse(*rankings)
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
@@ -136,10 +136,9 @@ class HybridRetriever:
         self, snapshot: Snapshot, vector: np.ndarray, where: dict[str, Any] | None
     ) -> list[tuple[int, float]]:
         collection = self.index.store.chunks
-        wanted = min(CANDIDATES * 2, max(collection.count(), 1))
         result = collection.query(
             query_embeddings=[vector.tolist()],
-            n_results=wanted,
+            n_results=CANDIDATES * 2,  # Chroma returns fewer when the store holds fewer
             where=where,
             include=["distances"],
         )
