@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.errors import IngestError
     from ingest.pipeline import Ingestor
     from ingest.progress import TerminalProgress
-    from store.client import StoreConnectionError, describe_store
+    from store.client import StoreConnectionError, describe_store, is_connection_error
     from store.embedding import EmbeddingModelError, LazyEmbedder
 
     where = describe_store(settings, args.store)
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ingest failed: {error}; nothing was changed", file=sys.stderr)
         return EXIT_REJECTED
     except Exception as error:  # a store that dies mid-run raises whatever its client raises
-        if _looks_like_connection_error(error):
+        if is_connection_error(error):
             print(
                 f"ingest failed: lost the connection to {where}; documents not yet written "
                 "will be ingested by the next run",
@@ -97,15 +97,6 @@ def main(argv: list[str] | None = None) -> int:
     for failure in report.failed:
         print(f"rejected {failure['path']}: {failure['error']}", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_REJECTED
-
-
-def _looks_like_connection_error(error: BaseException) -> bool:
-    import httpx
-
-    names = {type(e).__name__ for e in (error, error.__cause__, error.__context__) if e}
-    return isinstance(error, httpx.TransportError | ConnectionError) or bool(
-        names & {"ConnectError", "ConnectionError", "ReadTimeout", "RemoteProtocolError"}
-    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from knowledge.followup import retrieval_query
 from knowledge.retriever import HybridRetriever, Retrieval
 from knowledge.service import MAX_QUESTION_CHARS
 from knowledge.text import detect_lang
+from store.client import is_connection_error
 
 if TYPE_CHECKING:
     from knowledge.briefing import Briefer
@@ -61,7 +62,7 @@ class KnowledgeAssistant:
         except StoreUnavailable:
             raise
         except Exception as error:
-            if _is_connection_error(error):
+            if is_connection_error(error):
                 raise StoreUnavailable() from error
             raise
 
@@ -103,15 +104,3 @@ class KnowledgeAssistant:
         except Exception:
             return False
         return True
-
-
-def _is_connection_error(error: BaseException) -> bool:
-    import httpx
-
-    chain = [error, error.__cause__, error.__context__]
-    return any(
-        isinstance(item, httpx.TransportError | ConnectionError | OSError)
-        or type(item).__name__ in {"ConnectError", "ConnectionError", "ReadTimeout"}
-        for item in chain
-        if item is not None
-    )
