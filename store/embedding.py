@@ -57,27 +57,19 @@ class Embedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings of document chunks, one row each."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(
-                texts,
-                prompt_name=self._passage_prompt,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(vectors, dtype=np.float32)
+        return self._encode(texts, self._passage_prompt)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings of questions, one row each."""
+        return self._encode(texts, self._query_prompt)
+
+    def _encode(self, texts: list[str], prompt_name: str | None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
             vectors = self._model.encode(
                 texts,
-                prompt_name=self._query_prompt,
+                prompt_name=prompt_name,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
