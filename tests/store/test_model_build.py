@@ -47,6 +47,15 @@ def test_conversion_is_skipped_when_the_folder_is_up_to_date() -> None:
     assert time.monotonic() - started < 5
 
 
+def test_rebuild_is_readable_by_the_service_user() -> None:
+    folder = bundled_model_dir()
+    if not folder.is_dir():
+        pytest.skip("the bundled model is built by `make setup`")
+    # The image builds as root and runs as another user; a private file would not load there.
+    for path in [folder, *folder.rglob("*")]:
+        assert path.stat().st_mode & 0o004, f"{path} is not world-readable"
+
+
 def test_rebuilt_model_puts_chinese_and_english_in_one_space(embedder: object) -> None:
     question = embedder.embed_query("How do I avoid echo in a voice chat room?")  # type: ignore[attr-defined]
     passages = embedder.embed_passages(  # type: ignore[attr-defined]
