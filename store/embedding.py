@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from store.model_build import STAMP_NAME
 
 # Nothing may be fetched from a model hub at run time; set before transformers is imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -25,8 +29,6 @@ class Embedder:
     def __init__(self, model_name_or_path: str, batch_size: int = 32) -> None:
         import logging
 
-        from sentence_transformers import SentenceTransformer
-
         for noisy in ("transformers", "sentence_transformers", "huggingface_hub"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
         _quiet_transformers()
@@ -38,14 +40,13 @@ class Embedder:
                 f"embedding model not found at {model_name_or_path} (run `make setup` to build it)"
             )
         try:
-            self._model = SentenceTransformer(
-                model_name_or_path, device="cpu", local_files_only=True
-            )
+            self._model = _load_model(model_name_or_path)
         except (OSError, ValueError) as error:
             raise EmbeddingModelError(
                 f"cannot load embedding model {model_name_or_path!r} offline: {error}"
             ) from None
         self.name = model_name_or_path
+        self.identity = model_identity(model_name_or_path)
         self.batch_size = batch_size
         self.dimension = int(self._model.get_embedding_dimension() or 0)
         prompts = self._model.prompts or {}
@@ -91,6 +92,42 @@ class Embedder:
         return int(self._model.max_seq_length or 512)
 
 
+def model_identity(model_name_or_path: str) -> str:
+    """What the store records as "the model that embedded this": vectors from different
+    identities must never be compared. Found without loading the model.
+
+    A rebuild is named by its folder, converter version and source file hash (a changed converter
+    changes the vectors); any other model by its folder or hub name. Not the full path, so that
+    moving a store and its model to another machine does not look like a new model."""
+    folder = Path(model_name_or_path)
+    name = folder.name if folder.is_dir() else model_name_or_path
+    stamp = folder / STAMP_NAME
+    if stamp.is_file():
+        try:
+            recorded = json.loads(stamp.read_text("utf-8"))
+        except (OSError, ValueError):
+            recorded = {}
+        version = recorded.get("converter_version", "?")
+        source = str(recorded.get("source_sha256", ""))[:12]
+        return f"{name}@rebuild-{version}-{source}"
+    return name
+
+
+def _load_model(model_name_or_path: str) -> Any:
+    from sentence_transformers import SentenceTransformer
+
+    folder = Path(model_name_or_path)
+    if folder.is_dir():
+        from store.compact_encoder import compact_model_parts, has_compact_tokenizer
+
+        if has_compact_tokenizer(folder):
+            modules, prompts, _ = compact_model_parts(folder)
+            return SentenceTransformer(
+                modules=modules, prompts=prompts, similarity_fn_name="cosine", device="cpu"
+            )
+    return SentenceTransformer(model_name_or_path, device="cpu", local_files_only=True)
+
+
 def _quiet_transformers() -> None:
     try:
         from transformers.utils import logging as hf_logging
@@ -121,6 +158,7 @@ class LazyEmbedder:
 
     def __init__(self, model_name_or_path: str) -> None:
         self.model_name_or_path = model_name_or_path
+        self.identity = model_identity(model_name_or_path)
 
     @property
     def loaded(self) -> Embedder:
