@@ -30,6 +30,9 @@ CHUNK_OVERLAP = 30
 class EmbedderLike(Protocol):
     """What the pipeline needs of the embedding model."""
 
+    # Recorded with every document; a document embedded by another model is re-embedded.
+    identity: str
+
     def embed_passages(self, texts: list[str]) -> Any: ...
 
     def count_tokens(self, text: str) -> int: ...
@@ -209,11 +212,13 @@ class _Run:
         self.store = store
         self.manifest = manifest
         self.report = report
+        self.embedded_by: dict[str, str] = {}
 
     def execute(self, targets: list[Target], synced_dirs: list[str]) -> None:
         """Recover, remove what vanished, then add and replace what is new or changed."""
         self._recover()
         self._forget_if_store_lost()
+        self.embedded_by = self.store.registry.embedders()
         entries = self.manifest.entries()
         present = {target.source for target in targets}
         vanished = [
@@ -264,7 +269,10 @@ class _Run:
             same_owner = (entry is not None) and (
                 (entry.alias_of is None and owner == source) or entry.alias_of == owner
             )
-            if entry is not None and entry.content_hash == digest and same_owner:
+            current = entry is not None and (
+                entry.alias_of is not None or self.embedded_by.get(source) == self.embedder.identity
+            )
+            if entry is not None and entry.content_hash == digest and same_owner and current:
                 self.report.unchanged += 1
                 return None
             if owner != source:
@@ -358,7 +366,9 @@ class _Run:
                 metadatas=[chunk.metadata() for chunk in batch],
                 embeddings=vectors[start : start + WRITE_BATCH],
             )
-        self.store.registry.publish_many([(item.target.source, item.digest) for item in items])
+        self.store.registry.publish_many(
+            [(item.target.source, item.digest) for item in items], self.embedder.identity
+        )
         new_ids = {chunk.id for chunk in chunks}
         stale = [
             chunk_id

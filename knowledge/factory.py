@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from config.settings import Settings
@@ -16,11 +17,28 @@ from knowledge.topics import default_books
 from store.client import StoreConnectionError, open_store, with_retries
 from store.embedding import get_embedder
 
+log = logging.getLogger(__name__)
+
 
 def _store_key(settings: Settings, store_dir: Path | None) -> str:
     if store_dir is None and settings.uses_chroma_server:
         return f"http://{settings.chroma_host}:{settings.chroma_port}#{settings.chroma_collection}"
     return f"{(store_dir or settings.chroma_path).resolve()}#{settings.chroma_collection}"
+
+
+def _warn_about_other_models(embedded_by: dict[str, str], identity: str) -> None:
+    """Vectors from another model are not comparable with this model's queries: say so, and
+    how to fix it, rather than answer quietly worse."""
+    others = sorted(source for source, embedder in embedded_by.items() if embedder != identity)
+    if others:
+        log.warning(
+            "%d of %d documents in the store were embedded by another model than %s (e.g. %s); "
+            "run `python -m ingest` on them again to re-embed them",
+            len(others),
+            len(embedded_by),
+            identity,
+            others[0],
+        )
 
 
 def open_assistant(
@@ -32,6 +50,7 @@ def open_assistant(
     except StoreConnectionError as error:
         raise StoreUnavailable(str(error)) from None
     embedder = get_embedder(settings.embedding_model_path)
+    _warn_about_other_models(store.registry.embedders(), embedder.identity)
     cache = TokenCache(token_cache_path(settings.data_dir, _store_key(settings, store_dir)))
     retriever = HybridRetriever(LiveIndex(store, cache), embedder, default_glossary())
     assistant = KnowledgeAssistant(retriever)

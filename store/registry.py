@@ -24,12 +24,23 @@ class DocumentRegistry:
 
     def live_versions(self) -> dict[str, str]:
         """Every live source and its content hash."""
+        return {source: digest for source, (digest, _) in self._records().items()}
+
+    def embedders(self) -> dict[str, str]:
+        """Every live source and the identity of the model that embedded it ("" if unrecorded:
+        written before identities were kept)."""
+        return {source: embedder for source, (_, embedder) in self._records().items()}
+
+    def _records(self) -> dict[str, tuple[str, str]]:
         records = self._collection.get(include=["metadatas"])
-        versions: dict[str, str] = {}
+        found: dict[str, tuple[str, str]] = {}
         for metadata in records.get("metadatas") or []:
             if metadata:
-                versions[str(metadata.get("source", ""))] = str(metadata.get("content_hash", ""))
-        return versions
+                found[str(metadata.get("source", ""))] = (
+                    str(metadata.get("content_hash", "")),
+                    str(metadata.get("embedder", "")),
+                )
+        return found
 
     def live_version(self, source: str) -> str | None:
         """The live content hash of one source, or None."""
@@ -39,19 +50,23 @@ class DocumentRegistry:
             return None
         return str(metadatas[0].get("content_hash", ""))
 
-    def publish(self, source: str, content_hash: str) -> None:
+    def publish(self, source: str, content_hash: str, embedder: str = "") -> None:
         """Make `content_hash` the live version of `source` (one atomic record write)."""
-        self.publish_many([(source, content_hash)])
+        self.publish_many([(source, content_hash)], embedder)
 
-    def publish_many(self, versions: list[tuple[str, str]]) -> None:
-        """Publish several documents' versions in one call. Each document switches by one record
-        write, so even a call cut short leaves every document wholly old or wholly new."""
+    def publish_many(self, versions: list[tuple[str, str]], embedder: str = "") -> None:
+        """Publish several documents' versions, embedded by the model `embedder` names, in one
+        call. Each document switches by one record write, so even a call cut short leaves every
+        document wholly old or wholly new."""
         if not versions:
             return
         self._collection.upsert(
             ids=[_record_id(source) for source, _ in versions],
             documents=[source for source, _ in versions],
-            metadatas=[{"source": source, "content_hash": digest} for source, digest in versions],
+            metadatas=[
+                {"source": source, "content_hash": digest, "embedder": embedder}
+                for source, digest in versions
+            ],
             embeddings=[_PLACEHOLDER_VECTOR for _ in versions],
         )
 

@@ -257,6 +257,7 @@ class FakeEmbedder:
     """Deterministic hashed bag-of-words vectors: texts sharing words land close together."""
 
     name = "fake-hash-embedder"
+    identity = "fake-hash-embedder"
     dimension = FAKE_DIMENSION
     max_tokens = 512
     batch_size = 32

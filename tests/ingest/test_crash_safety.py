@@ -49,13 +49,13 @@ def open_and_sabotage(*args, **kwargs):
             os.kill(os.getpid(), signal.SIGKILL)
         upsert(**kw)
 
-    def sabotaged_publish_many(versions):
+    def sabotaged_publish_many(versions, embedder=""):
         if stage == "before-publish":
             os.kill(os.getpid(), signal.SIGKILL)
         if stage == "mid-publish":
-            publish_many(versions[:3])
+            publish_many(versions[:3], embedder)
             os.kill(os.getpid(), signal.SIGKILL)
-        publish_many(versions)
+        publish_many(versions, embedder)
         if stage == "after-publish":
             os.kill(os.getpid(), signal.SIGKILL)
 

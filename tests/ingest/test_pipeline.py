@@ -17,8 +17,9 @@ from store.client import open_store
 class CountingEmbedder:
     """Wraps the fake embedder and counts what it was asked to embed."""
 
-    def __init__(self, inner: object) -> None:
+    def __init__(self, inner: object, identity: str = "fake-hash-embedder") -> None:
         self.inner = inner
+        self.identity = identity
         self.embedded = 0
 
     def embed_passages(self, texts: list[str]):  # type: ignore[no-untyped-def]
@@ -95,6 +96,24 @@ def test_rerun_skips_unchanged_files_without_embedding(
     report = _sync(store_settings, counting, docs)
     assert (report.added, report.updated, report.unchanged, report.removed) == (0, 0, 3, 0)
     assert counting.embedded == 0
+
+
+def test_a_new_embedding_model_re_embeds_every_document(
+    store_settings: Settings, fake_embedder: object, docs: Path
+) -> None:
+    _sync(store_settings, fake_embedder, docs)
+    before = _live_ids(store_settings, None)
+    upgraded = CountingEmbedder(fake_embedder, identity="fake-hash-embedder@v2")
+    report = _sync(store_settings, upgraded, docs)
+    assert (report.added, report.updated, report.unchanged) == (0, 3, 0)
+    assert upgraded.embedded == report.chunks > 0
+    assert set(open_store(store_settings).registry.embedders().values()) == {
+        "fake-hash-embedder@v2"
+    }
+    assert _live_ids(store_settings, None) == before  # same chunks, new vectors
+    again = CountingEmbedder(fake_embedder, identity="fake-hash-embedder@v2")
+    assert _sync(store_settings, again, docs).unchanged == 3
+    assert again.embedded == 0
 
 
 def test_edit_replaces_the_old_chunks(

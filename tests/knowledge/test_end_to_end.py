@@ -108,3 +108,22 @@ def test_cli_prints_the_design_json(built: tuple[Settings, Path]) -> None:
     for citation in payload["citations"]:
         assert set(citation) == {"n", "source", "title", "section", "chunk_id", "quote"}
         assert f"[{citation['n']}]" in payload["answer"]
+
+
+def test_a_store_embedded_by_this_model_opens_without_a_warning(
+    built: tuple[Settings, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, store_dir = built
+    with caplog.at_level("WARNING", logger="knowledge.factory"):
+        open_assistant(settings, store_dir)
+    assert not [r for r in caplog.records if "another model" in r.getMessage()]
+
+
+def test_documents_from_another_model_are_reported(caplog: pytest.LogCaptureFixture) -> None:
+    from knowledge.factory import _warn_about_other_models
+
+    with caplog.at_level("WARNING", logger="knowledge.factory"):
+        _warn_about_other_models({"a.md": "e5@rebuild-2-abc", "b.md": ""}, "e5@rebuild-2-abc")
+    (record,) = [r for r in caplog.records if "another model" in r.getMessage()]
+    assert "1 of 2 documents" in record.getMessage()
+    assert "b.md" in record.getMessage()

@@ -341,6 +341,7 @@ class _KillingEmbedder:
     def __init__(self, inner, server) -> None:
         self.inner = inner
         self.server = server
+        self.identity = inner.identity
         self.killed = False
 
     def embed_passages(self, texts: list[str]):
