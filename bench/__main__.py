@@ -3,7 +3,9 @@
 Measured in one run, on this machine:
 - ingest throughput (chunks/s) of the pipeline beside raw `model.encode` on the same chunks;
 - `ask` latency (warm, p50/p95) on the bundled corpus, beside a naive langchain + Chroma top-k;
-- `ask` latency on a synthetic store of N chunks (default 100,000) and the process's memory.
+- `ask` latency on a synthetic store of N chunks (default 100,000) and the process's memory;
+- resident memory of a process that only answers (bench.rss_probe), and of the real bot
+  (`python -m bot` against a fake Telegram on 127.0.0.1, bench.bot_rss), on the bundled corpus.
 """
 
 from __future__ import annotations
@@ -217,6 +219,17 @@ def answering_rss(settings: object, store_dir: Path) -> int:
     return int(json.loads(out.stdout.strip().splitlines()[-1])["rss_mb"])
 
 
+def bot_rss(settings: object, store_dir: Path, scratch: Path) -> int:
+    """RSS of the real bot process (`python -m bot` against a fake Telegram) on the store, with
+    a fresh DATA_DIR of its own; fails the benchmark if a question goes unanswered."""
+    from bench.bot_rss import bot_process_rss
+
+    measured = bot_process_rss(store_dir, scratch / "bot-data", settings=settings)  # type: ignore[arg-type]
+    if measured["answered"] < measured["questions"]:
+        raise RuntimeError(f"the bot left questions unanswered: {measured['unanswered']}")
+    return int(measured["rss_mb"])
+
+
 def bench_server(
     settings: object, embedder: object, scratch: Path, args: argparse.Namespace
 ) -> dict[str, object]:
@@ -278,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         result["ask_bundled"] = bench_ask(settings, Path(str(ingest["store"])), args.rounds)
         result["rss_mb_benchmark_process"] = round(process.memory_info().rss / 2**20)
         result["rss_mb_answering_process"] = answering_rss(settings, Path(str(ingest["store"])))
+        print("bot process memory…", file=sys.stderr)
+        result["rss_mb_bot_process"] = bot_rss(settings, Path(str(ingest["store"])), scratch)
         if not args.skip_scale:
             print(f"building a synthetic store of {args.chunks} chunks…", file=sys.stderr)
             started = time.perf_counter()
