@@ -6,9 +6,8 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
-from knowledge.answer import Answer, Turn
+from knowledge.answer import Answer, StreamEvent, Turn
 from knowledge.errors import StoreUnavailable
-from knowledge.llm import StreamEvent
 from knowledge.service import Assistant
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,7 @@ from telegram import LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
 
-from knowledge.answer import Answer
-from knowledge.llm import StreamEvent
+from knowledge.answer import Answer, StreamEvent
 
 log = logging.getLogger(__name__)
 

@@ -71,3 +71,16 @@ class Turn:
 
     question: str
     answer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """A piece of the answer as the model writes it, or (last) the validated answer."""
+
+    delta: str = ""
+    answer: Answer | None = None
+
+    @property
+    def final(self) -> bool:
+        """True for the last event, the one carrying the answer to show."""
+        return self.answer is not None

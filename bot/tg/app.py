@@ -22,7 +22,6 @@ from bot.tg.jobs import JobQueueScheduler
 from bot.tg.resilience import RetryingRateLimiter
 from bot.tg.sending import Sender
 from bot.tg.services import SERVICES_KEY, Services
-from bot.tg.webhook import bound_port, start_webhook_server, webhook_path
 from bot.uploads import Uploader
 from config import Settings
 from knowledge.service import Assistant
@@ -121,6 +120,9 @@ async def serve(
         await set_commands(application)
         runner = None
         if settings.webhook_url:
+            # aiohttp (the webhook's server) costs ~11 MB; a polling bot never loads it.
+            from bot.tg.webhook import bound_port, start_webhook_server, webhook_path
+
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
             path = webhook_path(settings.webhook_url)
             runner = await start_webhook_server(

@@ -14,7 +14,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from config.settings import Settings
-from knowledge.answer import Answer, Turn
+from knowledge.answer import Answer, StreamEvent, Turn
 from knowledge.assistant import KnowledgeAssistant, check_question
 from knowledge.compose import Thresholds, compose_answer
 from knowledge.llm.models import build_chat_model
@@ -27,19 +27,6 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 8.0
 _NOT_RETRIED = frozenset(range(400, 500)) - {408, 409, 429}  # the same request fails again
-
-
-@dataclass(frozen=True, slots=True)
-class StreamEvent:
-    """A piece of the answer as the model writes it, or (last) the validated answer."""
-
-    delta: str = ""
-    answer: Answer | None = None
-
-    @property
-    def final(self) -> bool:
-        """True for the last event, the one carrying the answer to show."""
-        return self.answer is not None
 
 
 @dataclass(slots=True)

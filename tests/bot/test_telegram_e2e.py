@@ -303,7 +303,7 @@ class StreamingAssistant(FakeAssistant):
     """An LLM-like assistant: a few words at a time, then the validated answer."""
 
     def ask_stream(self, question: str, history: Any = ()) -> Any:
-        from knowledge.llm import StreamEvent
+        from knowledge.answer import StreamEvent
 
         for word in ("Voice", " rooms", " need", " echo", " cancellation"):
             time.sleep(0.4)
