@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.lexical import BM25Index
-from knowledge.text import tokenize
+from knowledge.text import TOKENIZER_VERSION, tokenize
 from store.client import StoreHandle
 from store.schema import Chunk
 
@@ -109,7 +109,7 @@ class TokenCache:
 def token_cache_path(data_dir: Path, store_key: str) -> Path:
     """Where the term cache of one store lives."""
     digest = hashlib.sha256(store_key.encode()).hexdigest()[:16]
-    return data_dir / "lexical" / f"terms-{digest}.pickle"
+    return data_dir / "lexical" / f"terms-{digest}-v{TOKENIZER_VERSION}.pickle"
 
 
 class LiveIndex:

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
 import snowballstemmer
 
 jieba.setLogLevel(logging.WARNING)
+
+# Bump when `tokenize` changes its output: cached term lists of the old version are dropped.
+TOKENIZER_VERSION = 2
+# jieba's dictionary holds 349k words, about 60 MB in every process; the 149k seen at least this
+# often hold 26 MB. A rarer compound then splits into common words, which search-mode cutting
+# emits anyway, and the domain's own terms are added from the glossary.
+MIN_WORD_FREQUENCY = 4
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[a-z0-9]+(?:[.\-+][a-z0-9]+)*%?|[\u3400-\u9fff\uf900-\ufaff]+")
@@ -50,6 +60,40 @@ def detect_lang(text: str) -> str:
     return "zh" if cjk_ratio(text) >= 0.2 else "en"
 
 
+@lru_cache(maxsize=1)
+def _segmenter() -> jieba.Tokenizer:
+    """jieba over its common words plus the glossary's Chinese terms, built on first use."""
+    from knowledge.glossary import default_glossary
+
+    segmenter = jieba.Tokenizer(dictionary=str(_common_words_dictionary()))
+    for term in default_glossary().terms:
+        for form in term.zh:
+            if form and all(_CJK.match(char) for char in form):
+                segmenter.add_word(form)
+    return segmenter
+
+
+def _common_words_dictionary() -> Path:
+    """jieba's dictionary without its rare words, written once beside jieba's own cache."""
+    target = Path(tempfile.gettempdir()) / (
+        f"rtc-assistant-jieba-{jieba.__version__}-min{MIN_WORD_FREQUENCY}.txt"
+    )
+    if target.is_file():
+        return target
+    source = Path(jieba.__file__).parent / "dict.txt"
+    kept = [
+        line
+        for line in source.read_text("utf-8").splitlines(keepends=True)
+        if len(parts := line.split()) >= 2 and int(parts[1]) >= MIN_WORD_FREQUENCY
+    ]
+    # Written aside and renamed: processes starting together never read half a file.
+    handle, staging = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.writelines(kept)
+    os.replace(staging, target)
+    return target
+
+
 @lru_cache(maxsize=50_000)
 def _stem(word: str) -> str:
     return _stemmer.stemWord(word)
@@ -61,7 +105,7 @@ def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
     for match in _WORD.finditer(text.lower()):
         token = match.group(0)
         if _CJK.match(token):
-            for word in jieba.cut_for_search(token):
+            for word in _segmenter().cut_for_search(token):
                 word = word.strip()
                 if word and (keep_stopwords or word not in _ZH_STOP):
                     terms.append(word)

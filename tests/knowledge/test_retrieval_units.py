@@ -24,6 +24,20 @@ def test_chinese_is_segmented_into_words() -> None:
     assert "回声" in terms and "消除" in terms and "的" not in terms
 
 
+def test_glossary_terms_are_kept_whole_by_the_segmenter() -> None:
+    # Without the glossary in its dictionary, jieba cuts "连麦首帧" as 连麦首 / 帧.
+    terms = tokenize("秀场直播连麦首帧时间")
+    assert {"连麦", "首帧", "秀场直播"} <= set(terms)
+
+
+def test_the_segmenter_dictionary_keeps_only_common_words() -> None:
+    from knowledge.text import MIN_WORD_FREQUENCY, _common_words_dictionary
+
+    lines = _common_words_dictionary().read_text("utf-8").splitlines()
+    assert 100_000 < len(lines) < 200_000
+    assert all(int(line.split()[1]) >= MIN_WORD_FREQUENCY for line in lines[:1000])
+
+
 def test_sentences_split_without_breaking_figures_or_abbreviations() -> None:
     text = "Aim for 99.95% uptime, e.g. per month. Then test. 语聊房要低延迟。回声要消除！"
     assert split_sentences(text) == [
