@@ -274,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
         help="also measure against a private `chroma run` on loopback with N synthetic chunks",
     )
     args = parser.parse_args(argv)
+    from bot.allocator import limit_allocator_growth
+
+    # Latency as the bot sees it: the same malloc settings (bot/allocator.py).
+    limit_allocator_growth()
 
     from config import load_settings
     from store.embedding import get_embedder

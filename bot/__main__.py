@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from bot.allocator import limit_allocator_growth
 from config import ConfigError, Settings, load_settings
 from knowledge.service import Assistant
 
@@ -85,6 +86,8 @@ async def run_telegram_mode(settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (2: configuration or usage error)."""
     args = parse_args(argv)
+    # Before any thread exists: arenas are created per thread, on first use.
+    limit_allocator_growth()
     try:
         settings = load_settings()
     except ConfigError as error:
