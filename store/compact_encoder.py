@@ -149,7 +149,7 @@ class CompactTransformer(InputModule):
         raise NotImplementedError("save the standard sentence-transformers folder instead")
 
 
-def has_compact_tokenizer(folder: Path) -> bool:
+def is_compact_rebuild(folder: Path) -> bool:
     """True when `folder` is a rebuild that carries the compact tokenizer and matrices."""
     return (
         all((folder / name).is_file() for name in (TOKENIZER_FILE, Q4_LINEARS_FILE))
@@ -157,8 +157,8 @@ def has_compact_tokenizer(folder: Path) -> bool:
     )
 
 
-def compact_model_parts(folder: Path) -> tuple[list[torch.nn.Module], dict[str, str], int]:
-    """The modules, prompts and maximum length of the folder's model, with the compact tokenizer.
+def compact_model_parts(folder: Path) -> tuple[list[torch.nn.Module], dict[str, str]]:
+    """The modules and prompts of the folder's model, with the compact first module.
 
     Reads the same files sentence-transformers' loader reads, so the model behaves as the
     standard load would (pooling mode, prompts, sequence length)."""
@@ -173,7 +173,7 @@ def compact_model_parts(folder: Path) -> tuple[list[torch.nn.Module], dict[str, 
     if (folder / "2_Normalize").is_dir():
         modules.append(Normalize())
     prompts = {str(k): str(v) for k, v in (config.get("prompts") or {}).items()}
-    return modules, prompts, max_seq_length
+    return modules, prompts
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -100,7 +100,8 @@ def model_identity(model_name_or_path: str) -> str:
     changes the vectors); any other model by its folder or hub name. Not the full path, so that
     moving a store and its model to another machine does not look like a new model."""
     folder = Path(model_name_or_path)
-    name = folder.name if folder.is_dir() else model_name_or_path
+    is_path = folder.is_dir() or model_name_or_path.startswith(("/", ".", "~"))
+    name = folder.name if is_path else model_name_or_path
     stamp = folder / STAMP_NAME
     if stamp.is_file():
         try:
@@ -118,10 +119,10 @@ def _load_model(model_name_or_path: str) -> Any:
 
     folder = Path(model_name_or_path)
     if folder.is_dir():
-        from store.compact_encoder import compact_model_parts, has_compact_tokenizer
+        from store.compact_encoder import compact_model_parts, is_compact_rebuild
 
-        if has_compact_tokenizer(folder):
-            modules, prompts, _ = compact_model_parts(folder)
+        if is_compact_rebuild(folder):
+            modules, prompts = compact_model_parts(folder)
             return SentenceTransformer(
                 modules=modules, prompts=prompts, similarity_fn_name="cosine", device="cpu"
             )
