@@ -13,6 +13,7 @@ import jieba
 import snowballstemmer
 
 jieba.setLogLevel(logging.WARNING)
+log = logging.getLogger(__name__)
 
 # Bump when `tokenize` changes its output: cached term lists of the old version are dropped.
 TOKENIZER_VERSION = 2
@@ -65,7 +66,14 @@ def _segmenter() -> jieba.Tokenizer:
     """jieba over its common words plus the glossary's Chinese terms, built on first use."""
     from knowledge.glossary import default_glossary
 
-    segmenter = jieba.Tokenizer(dictionary=str(_common_words_dictionary()))
+    try:
+        segmenter = jieba.Tokenizer(dictionary=str(_common_words_dictionary()))
+    except OSError as error:
+        # No writable temporary folder: the full dictionary works too, it only costs more memory.
+        log.warning(
+            "jieba's common-words dictionary cannot be written (%s); using the full one", error
+        )
+        segmenter = jieba.Tokenizer()
     for term in default_glossary().terms:
         for form in term.zh:
             if form and all(_CJK.match(char) for char in form):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from knowledge.answer import Turn
 from knowledge.followup import is_follow_up, retrieval_query
 from knowledge.glossary import Glossary, Term, default_glossary
@@ -36,6 +40,19 @@ def test_the_segmenter_dictionary_keeps_only_common_words() -> None:
     lines = _common_words_dictionary().read_text("utf-8").splitlines()
     assert 100_000 < len(lines) < 200_000
     assert all(int(line.split()[1]) >= MIN_WORD_FREQUENCY for line in lines[:1000])
+
+
+def test_segmenting_works_without_a_writable_temporary_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from knowledge import text
+
+    monkeypatch.setattr(text.tempfile, "gettempdir", lambda: str(tmp_path / "missing"))
+    text._segmenter.cache_clear()
+    try:
+        assert {"回声", "消除"} <= set(text.tokenize("语聊房的回声消除"))
+    finally:
+        text._segmenter.cache_clear()
 
 
 def test_sentences_split_without_breaking_figures_or_abbreviations() -> None:
