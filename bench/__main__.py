@@ -199,7 +199,8 @@ def synthetic_store(
             )
             batch, batch_vectors = [], []
     for doc in range((size + per_doc - 1) // per_doc):
-        store.registry.publish(f"synthetic/doc-{doc}.md", f"h{doc}")
+        # Mean vectors of this model's embeddings: its identity, as an ingest would record it.
+        store.registry.publish(f"synthetic/doc-{doc}.md", f"h{doc}", embedder.identity)  # type: ignore[attr-defined]
     return store_dir
 
 
