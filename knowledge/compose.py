@@ -60,9 +60,15 @@ def clean_for_display(sentence: str) -> str:
 
 
 def _score_sentences(retrieval: Retrieval, idf: Callable[[str], float]) -> list[_Candidate]:
-    weights: dict[str, float] = {}
+    own: dict[str, float] = {}
+    expansions: dict[str, float] = {}
     for term, weight in zip(retrieval.terms, retrieval.term_weights, strict=False):
-        weights[term] = max(weights.get(term, 0.0), weight * (idf(term) or 1.0))
+        into = own if weight >= 1.0 else expansions
+        into[term] = max(into.get(term, 0.0), weight * (idf(term) or 1.0))
+    # Glossary expansions ("SLA" → 服务等级协议, 可用性承诺, service level agreement …) share
+    # words among themselves: a sentence that restates one question word's definition must not
+    # outweigh one that matches several of the question's own words.
+    expansion_cap = max(own.values(), default=0.0)
     candidates: list[_Candidate] = []
     for rank, hit in enumerate(retrieval.hits):
         if not _quotable(hit):
@@ -73,7 +79,10 @@ def _score_sentences(retrieval: Retrieval, idf: Callable[[str], float]) -> list[
             if len(display) < MIN_SENTENCE_CHARS[lang] or display.endswith((":", "：")):
                 continue
             terms = set(tokenize(sentence))
-            overlap = sum(weight for term, weight in weights.items() if term in terms)
+            overlap = sum(weight for term, weight in own.items() if term in terms) + min(
+                sum(weight for term, weight in expansions.items() if term in terms),
+                expansion_cap,
+            )
             # Earlier hits are better evidence; overlap decides among a hit's sentences.
             score = overlap + 2.0 / (rank + 1) + 0.5 * hit.dense
             candidates.append(_Candidate(rank, hit, sentence, score if overlap else score - 5))

@@ -131,3 +131,32 @@ def test_a_source_list_is_never_quoted() -> None:
         _retrieval("echo cancellation", sources, GUIDE), "en", _idf, Thresholds()
     )
     assert all(citation.chunk_id != sources.id for citation in answer.citations)
+
+
+def test_restating_a_glossary_definition_does_not_outrank_the_question_words() -> None:
+    from knowledge.compose import select_sentences
+
+    sla = Chunk(
+        text=(
+            "SLA（服务等级协议）通常承诺厂商服务的月度可用性百分比，未达标时给予赔偿。"
+            "SLA 通常只保障可用性，很少涵盖通话质量。"
+        ),
+        source="guides/sla.zh.md",
+        chunk_index=0,
+        title="SLA",
+        doc_type="guide",
+        lang="zh",
+    )
+    own = tokenize("SLA 能保证通话质量吗?")
+    expansions = tokenize("服务等级协议 可用性承诺") + tokenize("service level agreement")
+    retrieval = Retrieval(
+        query="SLA 能保证通话质量吗?",
+        hits=(Hit(sla, 1.0, 0.9, 1.0),),
+        terms=tuple(own + expansions),
+        term_weights=tuple([1.0] * len(own) + [0.6] * len(expansions)),
+        top_dense=0.9,
+        coverage=1.0,
+        sentence_coverage=1.0,
+    )
+    (_, lead), *_ = select_sentences(retrieval, _idf)
+    assert "很少涵盖通话质量" in lead
