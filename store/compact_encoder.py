@@ -1,7 +1,7 @@
 """A lean first module for the bundled model: SentencePiece tokenization, then the BERT encoder
 with its matrices kept at 4 bits.
 
-Two costs of the standard load in every process that embeds (the bot, the ingest, the
+Three costs of the standard load in every process that embeds (the bot, the ingest, the
 evaluation), with what replaces them:
 - `tokenizers`' unigram trie for XLM-R's 250,002 pieces holds about 300 MB; SentencePiece's
   double-array trie over the same pieces, scores and normalisation map holds about 60 MB and
@@ -11,6 +11,10 @@ evaluation), with what replaces them:
   kept as int8 values and float16 block scales (22 MB) and expanded one matrix at a time as the
   forward pass reaches it. Value times scale in float32 is exactly what the float32 file holds,
   so the vectors are the standard load's.
+- the vocabulary's embeddings, 250,002 rows of 384 float32 (384 MB, memory-mapped), page in as
+  tokens are used, a whole readahead window at a time: a long-running process ends up holding
+  most of them. Here the rows a batch needs are read from the 4-bit table's file (a quarter of
+  the bytes, in the shared page cache) and nothing of the table stays in the process.
 `make setup` writes both files beside the standard ones; the folder stays a plain
 sentence-transformers model for anyone else.
 """
@@ -18,10 +22,13 @@ sentence-transformers model for anyone else.
 from __future__ import annotations
 
 import json
+import os
+import struct
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sentencepiece
 import torch
 from safetensors.torch import load_file
@@ -31,9 +38,9 @@ from torch import nn
 from transformers import AutoModel
 
 from store.model_build import (
-    Q4_LINEARS_FILE,
     Q4_SCALES_SUFFIX,
     Q4_VALUES_SUFFIX,
+    Q4_WEIGHTS_FILE,
     QK,
     TOKENIZER_FILE,
 )
@@ -87,16 +94,99 @@ class Q4Linear(nn.Module):
         return nn.functional.linear(inputs, self.weight_float(), self.bias)
 
 
-def _swap_in_q4_linears(model: nn.Module, path: Path) -> None:
+class ArrayRows:
+    """Rows of a 4-bit table held in memory (values int8, scales float16)."""
+
+    def __init__(self, values: np.ndarray, scales: np.ndarray) -> None:
+        self.values, self.scales = values, scales
+        self.shape = values.shape
+
+    def read(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The values and scales of `rows`."""
+        return self.values[rows], self.scales[rows]
+
+
+class FileRows:
+    """Rows of a 4-bit table read from its safetensors file on demand, with pread.
+
+    A memory map would do, but every first touch of a row faults in a whole readahead window
+    (128 KiB): a few thousand distinct tokens map most of the table into the process. Reads go
+    through the page cache instead, which the kernel shares and reclaims, and the process holds
+    only the rows of the batch at hand."""
+
+    def __init__(self, path: Path, values_name: str, scales_name: str) -> None:
+        self._file = path.open("rb")
+        (header_length,) = struct.unpack("<Q", self._file.read(8))
+        header = json.loads(self._file.read(header_length))
+        data_start = 8 + header_length
+        values, scales = header[values_name], header[scales_name]
+        if values["dtype"] != "I8" or scales["dtype"] != "F16":
+            raise ValueError(f"{path.name}: unexpected dtypes for {values_name}")
+        self.shape = tuple(values["shape"])
+        self._values_at = data_start + values["data_offsets"][0]
+        self._scales_at = data_start + scales["data_offsets"][0]
+        self._values_width = int(values["shape"][1])
+        self._scales_width = int(scales["shape"][1]) * 2
+
+    def read(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The values and scales of `rows`."""
+        fd = self._file.fileno()
+        values = b"".join(
+            os.pread(fd, self._values_width, self._values_at + row * self._values_width)
+            for row in rows.tolist()
+        )
+        scales = b"".join(
+            os.pread(fd, self._scales_width, self._scales_at + row * self._scales_width)
+            for row in rows.tolist()
+        )
+        return (
+            np.frombuffer(values, dtype=np.int8).reshape(len(rows), -1),
+            np.frombuffer(scales, dtype=np.float16).reshape(len(rows), -1),
+        )
+
+
+class Q4Embedding(nn.Module):
+    """An embedding table stored as 4-bit values (int8) and per-32 float16 scales, of which only
+    the rows a batch uses are read."""
+
+    def __init__(self, rows: ArrayRows | FileRows) -> None:
+        super().__init__()
+        self.rows = rows
+        self.num_embeddings, self.embedding_dim = rows.shape
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        """The float32 rows of `ids`."""
+        unique, inverse = np.unique(ids.cpu().numpy(), return_inverse=True)
+        if unique.size and (unique[0] < 0 or unique[-1] >= self.num_embeddings):
+            raise IndexError("token id out of the embedding table")
+        values, scales = self.rows.read(unique)
+        expanded = values.astype(np.float32).reshape(len(unique), -1, QK) * scales.astype(
+            np.float32
+        ).reshape(len(unique), -1, 1)
+        table = torch.from_numpy(expanded.reshape(len(unique), self.embedding_dim))
+        return table[torch.from_numpy(inverse.reshape(ids.shape))]
+
+
+def _swap_in_q4_weights(model: nn.Module, path: Path) -> None:
+    # load_file maps the file: rows and matrices are paged in as they are read.
     tensors = load_file(str(path))
     swapped = 0
     for name, module in list(model.named_modules()):
         values = tensors.get(name + Q4_VALUES_SUFFIX)
-        if values is None or not isinstance(module, nn.Linear):
+        if values is None:
+            continue
+        scales = tensors[name + Q4_SCALES_SUFFIX]
+        if isinstance(module, nn.Linear):
+            replacement: nn.Module = Q4Linear(values, scales, module.bias)
+        elif isinstance(module, nn.Embedding):
+            replacement = Q4Embedding(
+                FileRows(path, name + Q4_VALUES_SUFFIX, name + Q4_SCALES_SUFFIX)
+            )
+        else:
             continue
         parent_name, _, child = name.rpartition(".")
         parent = model.get_submodule(parent_name) if parent_name else model
-        setattr(parent, child, Q4Linear(values, tensors[name + Q4_SCALES_SUFFIX], module.bias))
+        setattr(parent, child, replacement)
         swapped += 1
     if swapped * 2 != len(tensors):
         raise ValueError(f"{path.name} does not fit the encoder ({swapped} matrices matched)")
@@ -110,10 +200,10 @@ class CompactTransformer(InputModule):
     def __init__(self, folder: Path, max_seq_length: int = 512) -> None:
         super().__init__()
         self.tokenizer = UnigramTokenizer(folder / TOKENIZER_FILE)
-        # safetensors are memory-mapped: only the embedding rows in use become resident.
+        # The float32 file is memory-mapped, and its 4-bit matrices are swapped in before the
+        # first forward pass, so their float32 pages are never read.
         self.auto_model = AutoModel.from_pretrained(str(folder), local_files_only=True)
-        # Swapped before the first forward pass, so the float32 matrices are never paged in.
-        _swap_in_q4_linears(self.auto_model, folder / Q4_LINEARS_FILE)
+        _swap_in_q4_weights(self.auto_model, folder / Q4_WEIGHTS_FILE)
         self.auto_model.eval()
         limit = int(getattr(self.auto_model.config, "max_position_embeddings", max_seq_length))
         self.max_seq_length = min(max_seq_length, limit)
@@ -152,7 +242,7 @@ class CompactTransformer(InputModule):
 def is_compact_rebuild(folder: Path) -> bool:
     """True when `folder` is a rebuild that carries the compact tokenizer and matrices."""
     return (
-        all((folder / name).is_file() for name in (TOKENIZER_FILE, Q4_LINEARS_FILE))
+        all((folder / name).is_file() for name in (TOKENIZER_FILE, Q4_WEIGHTS_FILE))
         and (folder / _POOLING_FOLDER).is_dir()
     )
 

