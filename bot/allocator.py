@@ -4,9 +4,9 @@ Answering several chats at once runs retrieval in several worker threads. By def
 each thread its own arena (up to 8 per core) and raises its mmap threshold after the first large
 free, so the transient buffers of each answer stay in arenas instead of going back to the
 system. Measured with `python -m bench.bot_rss` (docs/benchmarks.md): a bot answering five
-chats at once held 720-745 MB, 650-660 MB with two arenas and a fixed 4 MiB mmap threshold.
-A lower threshold returns a little more but costs every answer dozens of milliseconds of
-mmap/munmap calls (a 128 KiB one more than doubled the time of an answer).
+chats at once held 720-745 MB, 650-670 MB with two arenas and a fixed 4 MiB mmap threshold
+(8 MiB trim threshold). A lower mmap threshold returns a little more but costs every answer
+dozens of milliseconds of mmap/munmap calls (a 128 KiB one more than doubled answer time).
 """
 
 from __future__ import annotations
@@ -18,10 +18,15 @@ import logging
 log = logging.getLogger(__name__)
 
 # mallopt parameters, from glibc's <malloc.h>.
+_M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
 ARENAS = 2
 MMAP_THRESHOLD_BYTES = 4 * 1024 * 1024
+# Fixing the mmap threshold also fixes the trim threshold at 128 KiB: the heap would then be
+# given back and faulted in again around every 2 MB weight the encoder expands (twice the time
+# of an answer). Twice the mmap threshold, as glibc's own adjustment would set it.
+TRIM_THRESHOLD_BYTES = 2 * MMAP_THRESHOLD_BYTES
 
 
 def limit_allocator_growth() -> bool:
@@ -36,9 +41,12 @@ def limit_allocator_growth() -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    applied = mallopt(_M_ARENA_MAX, ARENAS) == 1 and (
-        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
+    settings = (
+        (_M_ARENA_MAX, ARENAS),
+        (_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES),
+        (_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES),
     )
+    applied = all(mallopt(parameter, value) == 1 for parameter, value in settings)
     if not applied:
         log.debug("mallopt refused the allocator settings")
     return applied
