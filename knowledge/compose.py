@@ -180,13 +180,10 @@ def render_claim(hit: Hit, sentence: str, number: int, lang: str) -> str:
 
 
 def _quotable(hit: Hit) -> bool:
-    """False for a document's list of sources: it names pages, it says nothing itself."""
+    """False for sections about documents (a list of sources, a table of contents): they name
+    pages, they say nothing about the subject."""
     heading = hit.chunk.section.lower()
-    return not any(
-        skip.lower() in heading
-        for skip in default_criteria().claim_skip_sections
-        if skip.lower() in ("sources", "来源")
-    )
+    return not any(skip.lower() in heading for skip in default_criteria().unquotable_sections)
 
 
 LEADS = {

@@ -90,6 +90,7 @@ class CriteriaBook:
     filler: frozenset[str] = frozenset()
     claim_skip_phrases: tuple[str, ...] = ()
     claim_skip_sections: tuple[str, ...] = ()
+    unquotable_sections: tuple[str, ...] = ()
 
     def is_vendor_claim(self, sentence: str, section: str) -> bool:
         """False for a vendor document's advice or questions (not the vendor's own claims)."""
@@ -171,6 +172,7 @@ def load_criteria(path: Path = CRITERIA_PATH) -> CriteriaBook:
         filler,
         claim_skip_phrases=_strings(claims.get("skip_phrases")),
         claim_skip_sections=_strings(claims.get("skip_sections")),
+        unquotable_sections=_strings(data.get("unquotable_sections")),
     )
 
 

@@ -133,6 +133,23 @@ def test_a_source_list_is_never_quoted() -> None:
     assert all(citation.chunk_id != sources.id for citation in answer.citations)
 
 
+def test_the_knowledge_bases_table_of_contents_is_never_quoted() -> None:
+    contents = Chunk(
+        text="- 场景指南覆盖：语聊房与游戏语音、1v1 社交视频、秀场直播。",
+        source="overview.zh.md",
+        chunk_index=1,
+        title="本知识库使用说明",
+        section="里面有什么",
+        doc_type="other",
+        lang="zh",
+    )
+    answer = compose_answer(
+        _retrieval("语聊房 回声消除", contents, CHINESE), "zh", _idf, Thresholds()
+    )
+    assert all(citation.chunk_id != contents.id for citation in answer.citations)
+    assert any(citation.chunk_id == CHINESE.id for citation in answer.citations)
+
+
 def test_restating_a_glossary_definition_does_not_outrank_the_question_words() -> None:
     from knowledge.compose import select_sentences
 
