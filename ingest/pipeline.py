@@ -269,10 +269,17 @@ class _Run:
             same_owner = (entry is not None) and (
                 (entry.alias_of is None and owner == source) or entry.alias_of == owner
             )
-            current = entry is not None and (
-                entry.alias_of is not None or self.embedded_by.get(source) == self.embedder.identity
+            unchanged = (
+                entry is not None
+                and entry.content_hash == digest
+                and same_owner
+                # What another model embedded is embedded again, even unchanged.
+                and (
+                    entry.alias_of is not None
+                    or self.embedded_by.get(source) == self.embedder.identity
+                )
             )
-            if entry is not None and entry.content_hash == digest and same_owner and current:
+            if unchanged:
                 self.report.unchanged += 1
                 return None
             if owner != source:
