@@ -249,12 +249,19 @@ def bench_server(
         started = time.perf_counter()
         synthetic_store(served, embedder, scratch, args.server_chunks, server=True)
         build = time.perf_counter() - started
-        started = time.perf_counter()
-        scale = bench_ask(served, None, args.rounds)
-        scale["first_load_s_including_index_build"] = round(time.perf_counter() - started, 1)
-        scale["store_build_s"] = round(build, 1)
-        scale["chunks"] = args.server_chunks
-        return scale
+        return bench_scale(served, None, args.rounds, build, args.server_chunks)
+
+
+def bench_scale(
+    settings: object, store_dir: Path | None, rounds: int, build_s: float, chunks: int
+) -> dict[str, object]:
+    """`ask` latency on a synthetic store just built, with its build and first-load times."""
+    started = time.perf_counter()
+    scale = bench_ask(settings, store_dir, rounds)
+    scale["first_load_s_including_index_build"] = round(time.perf_counter() - started, 1)
+    scale["store_build_s"] = round(build_s, 1)
+    scale["chunks"] = chunks
+    return scale
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -304,12 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             store_dir = synthetic_store(settings, embedder, scratch, args.chunks)
             assert store_dir is not None
             build = time.perf_counter() - started
-            started = time.perf_counter()
-            scale = bench_ask(settings, store_dir, args.rounds)
-            scale["first_load_s_including_index_build"] = round(time.perf_counter() - started, 1)
-            scale["store_build_s"] = round(build, 1)
-            scale["chunks"] = args.chunks
-            result["ask_scale"] = scale
+            result["ask_scale"] = bench_scale(settings, store_dir, args.rounds, build, args.chunks)
             result["rss_mb_benchmark_process_after_scale"] = round(
                 process.memory_info().rss / 2**20
             )

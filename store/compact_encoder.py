@@ -130,19 +130,16 @@ class FileRows:
 
     def read(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The values and scales of `rows`."""
-        fd = self._file.fileno()
-        values = b"".join(
-            os.pread(fd, self._values_width, self._values_at + row * self._values_width)
-            for row in rows.tolist()
-        )
-        scales = b"".join(
-            os.pread(fd, self._scales_width, self._scales_at + row * self._scales_width)
-            for row in rows.tolist()
-        )
+        values = self._read_rows(self._values_at, self._values_width, rows)
+        scales = self._read_rows(self._scales_at, self._scales_width, rows)
         return (
             np.frombuffer(values, dtype=np.int8).reshape(len(rows), -1),
             np.frombuffer(scales, dtype=np.float16).reshape(len(rows), -1),
         )
+
+    def _read_rows(self, start: int, width: int, rows: np.ndarray) -> bytes:
+        fd = self._file.fileno()
+        return b"".join(os.pread(fd, width, start + row * width) for row in rows.tolist())
 
 
 class Q4Embedding(nn.Module):
