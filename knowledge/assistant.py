@@ -8,16 +8,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from knowledge.answer import Answer, Turn
-from knowledge.compose import Thresholds, compose_answer
+from knowledge.answering.compose import Thresholds, compose_answer
 from knowledge.errors import InvalidQuestion, StoreUnavailable
-from knowledge.followup import retrieval_query
-from knowledge.retriever import HybridRetriever, Retrieval
+from knowledge.retrieval.followup import retrieval_query
+from knowledge.retrieval.retriever import HybridRetriever, Retrieval
+from knowledge.retrieval.text import detect_lang
 from knowledge.service import MAX_QUESTION_CHARS
-from knowledge.text import detect_lang
 from store.client import is_connection_error
 
 if TYPE_CHECKING:
-    from knowledge.briefing import Briefer
+    from knowledge.answering.briefing import Briefer
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +86,13 @@ class KnowledgeAssistant:
         return answer
 
     def brief(self, topic: str) -> Answer:
-        """A pre-meeting briefing (see knowledge.briefing)."""
+        """A pre-meeting briefing (see knowledge.answering.briefing)."""
         if self.briefer is None:
             raise InvalidQuestion("Briefings are not available in this set-up.")
         return self.briefer.brief(check_question(topic))
 
     def compare(self, vendors: Sequence[str]) -> Answer:
-        """A per-criterion comparison of vendors' own statements (see knowledge.briefing)."""
+        """A per-criterion comparison of vendors' own statements (see answering.comparison)."""
         if self.briefer is None:
             raise InvalidQuestion("Comparisons are not available in this set-up.")
         return self.briefer.compare([check_question(vendor) for vendor in vendors])

@@ -6,14 +6,14 @@ import logging
 from pathlib import Path
 
 from config.settings import Settings
+from knowledge.answering.briefing import Briefer
 from knowledge.assistant import KnowledgeAssistant
-from knowledge.briefing import Briefer
-from knowledge.criteria import default_criteria
+from knowledge.domain.criteria import default_criteria
+from knowledge.domain.glossary import default_glossary
+from knowledge.domain.topics import default_books
 from knowledge.errors import StoreUnavailable
-from knowledge.glossary import default_glossary
-from knowledge.index import LiveIndex, TokenCache, token_cache_path
-from knowledge.retriever import HybridRetriever
-from knowledge.topics import default_books
+from knowledge.retrieval.index import LiveIndex, TokenCache, token_cache_path
+from knowledge.retrieval.retriever import HybridRetriever
 from store.client import StoreConnectionError, open_store, with_retries
 from store.embedding import get_embedder
 

@@ -8,7 +8,7 @@ import time
 from knowledge.answer import Answer, Citation
 from knowledge.evaluation.metrics import Outcome
 from knowledge.evaluation.questions import EvalQuestion
-from knowledge.langchain_adapters import E5Embeddings
+from knowledge.retrieval.langchain_adapters import E5Embeddings
 from store.client import StoreHandle
 from store.embedding import Embedder
 

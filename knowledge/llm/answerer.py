@@ -15,13 +15,13 @@ from langchain_core.messages import BaseMessage
 
 from config.settings import Settings
 from knowledge.answer import Answer, StreamEvent, Turn
+from knowledge.answering.compose import Thresholds, compose_answer
 from knowledge.assistant import KnowledgeAssistant, check_question
-from knowledge.compose import Thresholds, compose_answer
 from knowledge.llm.models import build_chat_model
 from knowledge.llm.prompt import build_messages
 from knowledge.llm.validate import NOTES, validate
-from knowledge.retriever import HybridRetriever, Retrieval
-from knowledge.text import detect_lang
+from knowledge.retrieval.retriever import HybridRetriever, Retrieval
+from knowledge.retrieval.text import detect_lang
 
 log = logging.getLogger(__name__)
 

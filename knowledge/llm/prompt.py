@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from knowledge.answer import Turn
-from knowledge.retriever import Hit
+from knowledge.retrieval.retriever import Hit
 
 MAX_HISTORY_TURNS = 3
 MAX_HISTORY_ANSWER_CHARS = 600

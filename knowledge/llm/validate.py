@@ -41,14 +41,14 @@ from pathlib import Path
 import yaml
 
 from knowledge.answer import Answer
-from knowledge.compose import CitationBook
-from knowledge.retriever import Hit
-from knowledge.text import detect_lang, split_sentences, tokenize
+from knowledge.answering.compose import CitationBook
+from knowledge.retrieval.retriever import Hit
+from knowledge.retrieval.text import detect_lang, split_sentences, tokenize
 
 MAX_CONNECTIVES = 2
 MAX_CONNECTIVE_WORDS = 12
 MAX_CONNECTIVE_ZH_CHARS = 24
-VENDORS_FILE = Path(__file__).resolve().parent.parent / "data" / "vendors.yaml"
+VENDORS_FILE = Path(__file__).resolve().parent.parent / "domain" / "data" / "vendors.yaml"
 
 NOTES = {
     "en": "The LLM answer could not be verified; showing the extractive answer.",

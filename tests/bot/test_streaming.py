@@ -21,8 +21,8 @@ from knowledge.answer import Answer, Citation
 from knowledge.assistant import KnowledgeAssistant
 from knowledge.errors import InvalidQuestion
 from knowledge.llm import LLMAssistant, StreamEvent
-from knowledge.retriever import Hit, Retrieval
-from knowledge.text import tokenize
+from knowledge.retrieval.retriever import Hit, Retrieval
+from knowledge.retrieval.text import tokenize
 from store.schema import Chunk
 
 INTERVAL = 0.1  # seconds between edits in these tests (Telegram's is about one)

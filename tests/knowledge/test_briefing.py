@@ -17,11 +17,10 @@ import pytest
 
 from config.settings import Settings, bundled_model_dir
 from knowledge.answer import Answer
+from knowledge.answering.briefing import Briefer
 from knowledge.assistant import KnowledgeAssistant
-from knowledge.briefing import Briefer
-from knowledge.criteria import default_criteria, load_criteria
-from knowledge.errors import InvalidQuestion, UnknownVendor
-from knowledge.topics import (
+from knowledge.domain.criteria import default_criteria, load_criteria
+from knowledge.domain.topics import (
     AmbiguousVendor,
     Scenario,
     ScenarioBook,
@@ -31,6 +30,7 @@ from knowledge.topics import (
     load_vendor_book,
     recognise_topic,
 )
+from knowledge.errors import InvalidQuestion, UnknownVendor
 
 FIXTURES = Path(__file__).parent / "fixtures" / "briefing"
 MARKER = re.compile(r"\[(\d+)\]")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from knowledge.compose import Thresholds, compose_answer, should_abstain
-from knowledge.retriever import Hit, Retrieval
-from knowledge.text import tokenize
+from knowledge.answering.compose import Thresholds, compose_answer, should_abstain
+from knowledge.retrieval.retriever import Hit, Retrieval
+from knowledge.retrieval.text import tokenize
 from store.schema import Chunk
 
 GUIDE = Chunk(
@@ -151,7 +151,7 @@ def test_the_knowledge_bases_table_of_contents_is_never_quoted() -> None:
 
 
 def test_restating_a_glossary_definition_does_not_outrank_the_question_words() -> None:
-    from knowledge.compose import select_sentences
+    from knowledge.answering.compose import select_sentences
 
     sla = Chunk(
         text=(

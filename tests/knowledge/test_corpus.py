@@ -18,7 +18,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "knowledge" / "corpus"
-DATA = ROOT / "knowledge" / "data"
+DATA = ROOT / "knowledge" / "domain" / "data"
 EVAL = ROOT / "knowledge" / "eval" / "corpus_questions.json"
 
 DOC_TYPES = {"guide", "vendor", "other"}

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from config.settings import Settings
 from ingest.pipeline import Ingestor
-from knowledge.glossary import Glossary
-from knowledge.index import LiveIndex
-from knowledge.langchain_adapters import KnowledgeRetriever
-from knowledge.retriever import HybridRetriever
+from knowledge.domain.glossary import Glossary
+from knowledge.retrieval.index import LiveIndex
+from knowledge.retrieval.langchain_adapters import KnowledgeRetriever
+from knowledge.retrieval.retriever import HybridRetriever
 from store.client import open_store
 
 

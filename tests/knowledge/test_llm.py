@@ -25,8 +25,8 @@ from knowledge.assistant import KnowledgeAssistant
 from knowledge.llm import LLMAssistant, StreamEvent, build_chat_model, validate
 from knowledge.llm.prompt import SYSTEM_PROMPT, build_messages
 from knowledge.llm.validate import NOTES, is_connective
-from knowledge.retriever import Hit, Retrieval
-from knowledge.text import split_sentences, tokenize
+from knowledge.retrieval.retriever import Hit, Retrieval
+from knowledge.retrieval.text import split_sentences, tokenize
 from store.schema import Chunk
 
 os.environ["NO_PROXY"] = "127.0.0.1,localhost"

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from knowledge.answer import Turn
-from knowledge.followup import is_follow_up, retrieval_query
-from knowledge.glossary import Glossary, Term, default_glossary
-from knowledge.lexical import BM25Index
-from knowledge.retriever import _fuse
-from knowledge.text import detect_lang, split_sentences, tokenize
+from knowledge.domain.glossary import Glossary, Term, default_glossary
+from knowledge.retrieval.followup import is_follow_up, retrieval_query
+from knowledge.retrieval.lexical import BM25Index
+from knowledge.retrieval.retriever import _fuse
+from knowledge.retrieval.text import detect_lang, split_sentences, tokenize
 
 
 def test_english_terms_are_stemmed_and_stopwords_dropped() -> None:
@@ -35,7 +35,7 @@ def test_glossary_terms_are_kept_whole_by_the_segmenter() -> None:
 
 
 def test_the_segmenter_dictionary_keeps_only_common_words() -> None:
-    from knowledge.text import MIN_WORD_FREQUENCY, _common_words_dictionary
+    from knowledge.retrieval.text import MIN_WORD_FREQUENCY, _common_words_dictionary
 
     lines = _common_words_dictionary().read_text("utf-8").splitlines()
     assert 100_000 < len(lines) < 200_000
@@ -45,7 +45,7 @@ def test_the_segmenter_dictionary_keeps_only_common_words() -> None:
 def test_segmenting_works_without_a_writable_temporary_folder(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from knowledge import text
+    from knowledge.retrieval import text
 
     monkeypatch.setattr(text.tempfile, "gettempdir", lambda: str(tmp_path / "missing"))
     text._segmenter.cache_clear()

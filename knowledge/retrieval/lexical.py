@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from knowledge.text import tokenize
+from knowledge.retrieval.text import tokenize
 
 K1 = 1.2
 B = 0.75

@@ -64,7 +64,7 @@ def detect_lang(text: str) -> str:
 @lru_cache(maxsize=1)
 def _segmenter() -> jieba.Tokenizer:
     """jieba over its common words plus the glossary's Chinese terms, built on first use."""
-    from knowledge.glossary import default_glossary
+    from knowledge.domain.glossary import default_glossary
 
     try:
         segmenter = jieba.Tokenizer(dictionary=str(_common_words_dictionary()))

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from knowledge.answer import Answer, Citation
-from knowledge.criteria import default_criteria
-from knowledge.retriever import Hit, Retrieval
-from knowledge.text import split_sentences, tokenize
+from knowledge.domain.criteria import default_criteria
+from knowledge.retrieval.retriever import Hit, Retrieval
+from knowledge.retrieval.text import split_sentences, tokenize
 
 MAX_POINTS = 4
 MIN_SENTENCE_CHARS = {"en": 25, "zh": 10}

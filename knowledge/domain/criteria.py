@@ -1,4 +1,4 @@
-"""The criteria briefings and comparisons judge vendors by (data: knowledge/data/criteria.yaml)."""
+"""The criteria briefings and comparisons judge vendors by (data: domain/data/criteria.yaml)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Recognising vendors and scenarios in a topic ("声网 语聊房", "NimbusRTC voice room").
 
-Names and aliases are data (knowledge/data/vendors.yaml, scenarios.yaml). Matching ignores case and
+Names and aliases are data (domain/data/vendors.yaml, scenarios.yaml). Matching ignores case and
 spacing ("1v1视频" finds the alias "1v1 视频"), and Latin names match whole words only.
 """
 
@@ -16,7 +16,7 @@ from typing import TypeVar
 import yaml
 
 from knowledge.errors import InvalidQuestion, UnknownVendor
-from knowledge.text import detect_lang
+from knowledge.retrieval.text import detect_lang
 
 DATA_DIR = Path(__file__).parent / "data"
 VENDORS_PATH = DATA_DIR / "vendors.yaml"
@@ -144,7 +144,7 @@ class VendorBook(_Book):
     def listing(self) -> str:
         """The known vendors with their aliases, for messages: "Agora (声网), ZEGOCLOUD (即构)"."""
         if not self.vendors:
-            return "none yet (add vendor documents and knowledge/data/vendors.yaml)"
+            return "none yet (add vendor documents and knowledge/domain/data/vendors.yaml)"
         return ", ".join(
             f"{vendor.name} ({' / '.join(vendor.aliases)})" if vendor.aliases else vendor.name
             for vendor in self.vendors

@@ -9,10 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from knowledge.answer import Answer, Attachment
-from knowledge.compose import CitationBook, render_claim
-from knowledge.criteria import CriteriaBook, QuerySet
-from knowledge.errors import InvalidQuestion
-from knowledge.evidence import (
+from knowledge.answering.compose import CitationBook, render_claim
+from knowledge.answering.evidence import (
     Evidence,
     Retrieve,
     cite,
@@ -21,8 +19,10 @@ from knowledge.evidence import (
     source_list,
     vendor_evidence,
 )
-from knowledge.text import detect_lang
-from knowledge.topics import Vendor, VendorBook
+from knowledge.domain.criteria import CriteriaBook, QuerySet
+from knowledge.domain.topics import Vendor, VendorBook
+from knowledge.errors import InvalidQuestion
+from knowledge.retrieval.text import detect_lang
 
 SHORT_QUOTE_CHARS = 170
 CSV_COLUMNS = ("criterion", "vendor", "statement", "citation", "source", "section")

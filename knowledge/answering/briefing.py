@@ -1,6 +1,6 @@
 """Pre-meeting briefings: what matters for a scenario, what a vendor's own documents claim, the
 gaps, and the questions, proof-of-concept tests and red flags from the guides — every point a cited
-quote. The Briefer also serves comparisons (knowledge.comparison).
+quote. The Briefer also serves comparisons (knowledge.answering.comparison).
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.answer import Answer, Attachment
-from knowledge.comparison import compare_vendors
-from knowledge.compose import CitationBook, render_claim
-from knowledge.criteria import SECTION_IDS, CriteriaBook, QuerySet, default_criteria
-from knowledge.evidence import (
+from knowledge.answering.comparison import compare_vendors
+from knowledge.answering.compose import CitationBook, render_claim
+from knowledge.answering.evidence import (
     Evidence,
     Retrieve,
     cite,
@@ -24,7 +23,8 @@ from knowledge.evidence import (
     source_list,
     vendor_evidence,
 )
-from knowledge.topics import (
+from knowledge.domain.criteria import SECTION_IDS, CriteriaBook, QuerySet, default_criteria
+from knowledge.domain.topics import (
     ScenarioBook,
     Topic,
     VendorBook,

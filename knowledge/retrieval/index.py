@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.lexical import BM25Index
-from knowledge.text import TOKENIZER_VERSION, tokenize
+from knowledge.retrieval.lexical import BM25Index
+from knowledge.retrieval.text import TOKENIZER_VERSION, tokenize
 from store.client import StoreHandle
 from store.schema import Chunk
 

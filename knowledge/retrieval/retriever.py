@@ -12,10 +12,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from knowledge.glossary import Glossary
-from knowledge.index import LiveIndex, Snapshot
-from knowledge.text import split_sentences, tokenize
-from knowledge.topics import VendorBook, load_vendor_book
+from knowledge.domain.glossary import Glossary
+from knowledge.domain.topics import VendorBook, load_vendor_book
+from knowledge.retrieval.index import LiveIndex, Snapshot
+from knowledge.retrieval.text import split_sentences, tokenize
 from store.schema import Chunk
 
 RRF_K = 60

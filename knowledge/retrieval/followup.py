@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 
 from knowledge.answer import Turn
-from knowledge.glossary import Glossary
-from knowledge.text import tokenize
+from knowledge.domain.glossary import Glossary
+from knowledge.retrieval.text import tokenize
 
 _OPENERS = (
     r"and|or|but|also|what about|how about|same for|and for|then|那|那么|还有|另外|如果是|换成"

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from knowledge.compose import MIN_SENTENCE_CHARS, CitationBook, clean_for_display
-from knowledge.criteria import CriteriaBook, QuerySet
-from knowledge.retriever import Hit, Retrieval
-from knowledge.text import split_sentences, tokenize
+from knowledge.answering.compose import MIN_SENTENCE_CHARS, CitationBook, clean_for_display
+from knowledge.domain.criteria import CriteriaBook, QuerySet
+from knowledge.retrieval.retriever import Hit, Retrieval
+from knowledge.retrieval.text import split_sentences, tokenize
 
 # retrieve(question, filters=..., k=...) -> Retrieval: KnowledgeAssistant.retrieve, or a stand-in.
 Retrieve = Callable[..., Retrieval]

@@ -10,7 +10,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from knowledge.retriever import HybridRetriever
+from knowledge.retrieval.retriever import HybridRetriever
 from store.embedding import Embedder
 
 

@@ -1,4 +1,4 @@
-"""The bilingual domain glossary (data in knowledge/data/glossary.yaml) used to expand queries."""
+"""The bilingual domain glossary (data: domain/data/glossary.yaml) used to expand queries."""
 
 from __future__ import annotations
 
