@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot.allocator import limit_allocator_growth
 from config import ConfigError, Settings, load_settings
-from knowledge.service import Assistant
+from knowledge.api import Assistant
 
 NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather, then "

@@ -7,8 +7,8 @@ import sys
 from typing import TextIO
 
 from bot.conversation import Conversation, Incoming, Reply
-from bot.render import answer_plain
 from bot.routing import parse_command
+from knowledge.rendering import plain_reply
 
 CONSOLE_CHAT_ID = 0
 CONSOLE_USER_ID = 0
@@ -18,7 +18,7 @@ def reply_plain(reply: Reply) -> str:
     """A reply as plain text for a terminal."""
     parts = [reply.notice] if reply.notice else []
     if reply.answer is not None:
-        parts.append(answer_plain(reply.answer, reply.lang, with_quotes=reply.show_quotes))
+        parts.append(plain_reply(reply.answer, with_quotes=reply.show_quotes))
     return "\n\n".join(parts)
 
 

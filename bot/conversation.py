@@ -18,11 +18,10 @@ from typing import Any, Protocol
 from bot.meetings import MeetingError, local_hhmm, parse_meeting, valid_timezone
 from bot.ratelimit import RateLimiter
 from bot.state import BotState, ConversationKey, Meeting
-from bot.texts import detect_lang, t
+from bot.texts import reply_lang, t
 from bot.uploads import Uploader, UploadRejected
-from knowledge.answer import Answer
-from knowledge.errors import KnowledgeError, StoreUnavailable
-from knowledge.service import MAX_QUESTION_CHARS, Assistant
+from knowledge.api import MAX_QUESTION_CHARS, Answer, Assistant, KnowledgeError, StoreUnavailable
+from store.language import Lang
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +68,9 @@ class Incoming:
         return ConversationKey(self.chat_id, self.user_id if self.is_group else 0, self.thread_id)
 
     @property
-    def lang(self) -> str:
-        """The language to reply in."""
-        return detect_lang(self.language_code, self.argument)
+    def lang(self) -> Lang:
+        """The language to reply in (bot.texts.reply_lang)."""
+        return reply_lang(self.argument, self.language_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +188,7 @@ class Conversation:
             log.warning("knowledge store unavailable: %s", error)
             return Reply(incoming.lang, notice=t("store_unavailable", incoming.lang))
         except KnowledgeError as error:
-            return Reply(incoming.lang, notice=str(error) or t("error", incoming.lang))
+            return Reply(incoming.lang, notice=error.message(incoming.lang))
 
     def _answered(self, incoming: Incoming, question: str, answer: Answer) -> Reply:
         answer_id = self.state.save_answer(incoming.key, question, answer)
@@ -201,12 +200,15 @@ class Conversation:
             return refusal
         question = incoming.argument.strip()
         history = self.state.history(incoming.key, self.context_ttl) if incoming.remember else []
-        ask_stream = getattr(self.assistant, "ask_stream", None)
-        if stream is not None and ask_stream is not None and incoming.remember:
+        lang = incoming.lang
+        if stream is not None and self.assistant.streams and incoming.remember:
             return await self._ask_streamed(
-                incoming, question, stream, lambda: ask_stream(question, history)
+                incoming,
+                question,
+                stream,
+                lambda: self.assistant.stream(question, history, lang),
             )
-        result = await self._call(incoming, lambda: self.assistant.ask(question, history))
+        result = await self._call(incoming, lambda: self.assistant.ask(question, history, lang))
         if isinstance(result, Reply):
             return result
         if not incoming.remember:
@@ -242,7 +244,7 @@ class Conversation:
         if refusal:
             return refusal
         topic = incoming.argument.strip()
-        result = await self._call(incoming, lambda: self.assistant.brief(topic))
+        result = await self._call(incoming, lambda: self.assistant.brief(topic, incoming.lang))
         if isinstance(result, Reply):
             return result
         return self._answered(incoming, f"/brief {topic}", result)
@@ -254,7 +256,7 @@ class Conversation:
         refusal = self._refusal(incoming, "compare_usage")
         if refusal:
             return refusal
-        result = await self._call(incoming, lambda: self.assistant.compare(vendors))
+        result = await self._call(incoming, lambda: self.assistant.compare(vendors, incoming.lang))
         if isinstance(result, Reply):
             return result
         return self._answered(incoming, f"/compare {' '.join(vendors)}", result)
@@ -394,7 +396,9 @@ class Conversation:
             tz=meeting.tz,
             topic=meeting.topic,
         )
-        result = await self._call(incoming, lambda: self.assistant.brief(meeting.topic))
+        result = await self._call(
+            incoming, lambda: self.assistant.brief(meeting.topic, incoming.lang)
+        )
         if isinstance(result, Reply):
             return Reply(result.lang, notice=f"{header}\n\n{result.notice}")
         reply = self._answered(incoming, f"/brief {meeting.topic}", result)

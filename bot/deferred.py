@@ -6,9 +6,8 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
-from knowledge.answer import Answer, StreamEvent, Turn
-from knowledge.errors import StoreUnavailable
-from knowledge.service import Assistant
+from knowledge.api import Answer, Assistant, StoreUnavailable, StreamEvent, Turn
+from store.language import Lang
 
 log = logging.getLogger(__name__)
 
@@ -33,31 +32,28 @@ class DeferredAssistant:
                 self._assistant = self._opener()
             return self._assistant
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[Turn] = (), lang: Lang | None = None) -> Answer:
         """The real assistant's ask."""
-        return self._get().ask(question, history)
+        return self._get().ask(question, history, lang)
 
-    def brief(self, topic: str) -> Answer:
-        """The real assistant's brief."""
-        return self._get().brief(topic)
-
-    def compare(self, vendors: Sequence[str]) -> Answer:
-        """The real assistant's compare."""
-        return self._get().compare(vendors)
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), lang: Lang | None = None
+    ) -> Iterator[StreamEvent]:
+        """The real assistant's stream."""
+        return self._get().stream(question, history, lang)
 
     @property
-    def supports_streaming(self) -> bool:
+    def streams(self) -> bool:
         """True when the real assistant is open and writes answers progressively (an LLM)."""
-        return self._assistant is not None and hasattr(self._assistant, "ask_stream")
+        return self._assistant is not None and self._assistant.streams
 
-    def ask_stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[StreamEvent]:
-        """The real assistant's ask_stream; one final event for an assistant that cannot stream."""
-        assistant = self._get()
-        stream = getattr(assistant, "ask_stream", None)
-        if stream is None:
-            yield StreamEvent(answer=assistant.ask(question, history))
-            return
-        yield from stream(question, history)
+    def brief(self, topic: str, lang: Lang | None = None) -> Answer:
+        """The real assistant's brief."""
+        return self._get().brief(topic, lang)
+
+    def compare(self, vendors: Sequence[str], lang: Lang | None = None) -> Answer:
+        """The real assistant's compare."""
+        return self._get().compare(vendors, lang)
 
     def healthy(self) -> bool:
         """False while the store cannot be opened."""

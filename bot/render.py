@@ -5,33 +5,16 @@ from __future__ import annotations
 import re
 from html import escape, unescape
 
-from bot.texts import t
-from knowledge.answer import Answer, Citation
+from knowledge.api import Answer, Citation
+from knowledge.messages import message
+from knowledge.rendering import BULLET, point_plain
 
 TELEGRAM_LIMIT = 4096
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
-_BULLET = re.compile(r"^(\s*)[-*]\s+(.*)$")
 _TOKEN = re.compile(r"<[^>]*>|&[#a-zA-Z0-9]+;|.", re.DOTALL)
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z-]+)")
 _SAFE_URL = re.compile(r"^https?://", re.IGNORECASE)
 _MARKER = re.compile(r"\[(\d+)\]")
-
-
-def _line_html(line: str) -> str:
-    """One line of answer text: Markdown headings become bold, bullets become •, rest escaped."""
-    heading = _HEADING.match(line)
-    if heading:
-        return f"<b>{escape(heading.group(1), quote=False)}</b>"
-    bullet = _BULLET.match(line)
-    if bullet:
-        return f"{bullet.group(1)}• {escape(bullet.group(2), quote=False)}"
-    return escape(line, quote=False)
-
-
-def text_html(text: str) -> str:
-    """Answer text (with [n] markers, possibly light Markdown) as safe Telegram HTML."""
-    return "\n".join(_line_html(line) for line in text.strip().splitlines())
 
 
 def _source_line_html(citation: Citation) -> str:
@@ -43,9 +26,10 @@ def _source_line_html(citation: Citation) -> str:
 
 
 def cited(answer: Answer) -> tuple[Citation, ...]:
-    """The citations the text refers to with [n] (all of them if it refers to none): a phone
-    screen lists only those; /sources and Quotes show every one."""
-    used = {int(n) for n in _MARKER.findall(answer.text)}
+    """The citations the answer's points (or, for an unstructured answer, its [n] markers)
+    refer to, all of them if none: a phone screen lists only those; Quotes shows every one."""
+    used = {n for section in answer.sections for point in section.points for n in point.cites}
+    used = used or {int(n) for n in _MARKER.findall(answer.text)}
     referenced = tuple(c for c in answer.citations if c.n in used)
     return referenced or answer.citations
 
@@ -55,25 +39,43 @@ def sources_html(answer: Answer, lang: str) -> str:
     citations = cited(answer)
     if not citations:
         return ""
-    lines = [f"<b>{escape(t('sources_title', lang), quote=False)}</b>"]
+    lines = [f"<b>{_escape(message('sources_title', lang))}</b>"]
     lines += [_source_line_html(c) for c in citations]
     return "\n".join(lines)
 
 
-def answer_html(answer: Answer, lang: str) -> str:
-    """A whole answer for Telegram: the text, its notes in italics, then the numbered sources."""
-    parts = [text_html(answer.text)]
+def _escape(text: str) -> str:
+    return escape(text, quote=False)
+
+
+def body_html(answer: Answer) -> str:
+    """The answer's structure as Telegram HTML: a bold title over titled sections (a lone
+    title, such as an abstention, stays plain), notes in italics, points as bullets."""
+    if not answer.sections and not answer.title:
+        return _escape(answer.text.strip())  # an answer stored before answers had structure
+    blocks: list[str] = []
+    if answer.title:
+        blocks.append(
+            f"<b>{_escape(answer.title)}</b>" if answer.sections else _escape(answer.title)
+        )
     if answer.notes:
-        parts.append("\n".join(f"<i>{escape(note, quote=False)}</i>" for note in answer.notes))
-    sources = sources_html(answer, lang)
-    if sources:
-        parts.append(sources)
+        blocks.append("\n".join(f"<i>{_escape(note)}</i>" for note in answer.notes))
+    for section in answer.sections:
+        lines = [f"<b>{_escape(section.title)}</b>"] if section.title else []
+        lines += [BULLET + _escape(point_plain(point, answer.lang)) for point in section.points]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(block for block in blocks if block)
+
+
+def answer_html(answer: Answer, lang: str) -> str:
+    """A whole answer for Telegram: its body, then the numbered sources."""
+    parts = [body_html(answer), sources_html(answer, lang)]
     return "\n\n".join(part for part in parts if part)
 
 
 def quotes_html(answer: Answer, lang: str) -> str:
     """Every source with its verbatim quote, for the Quotes button and /sources."""
-    blocks = [f"<b>{escape(t('quotes_title', lang), quote=False)}</b>"]
+    blocks = [f"<b>{_escape(message('quotes_title', lang))}</b>"]
     for citation in answer.citations:
         quote = escape(citation.quote.strip(), quote=False)
         blocks.append(f"{_source_line_html(citation)}\n<blockquote>{quote}</blockquote>")
@@ -88,28 +90,6 @@ def as_plain_text(html: str) -> str:
 def notice_html(text: str) -> str:
     """A plain message from the bot itself, escaped (it may quote user input)."""
     return escape(text, quote=False)
-
-
-# Plain text for the console ----------------------------------------------------------------
-
-
-def answer_plain(answer: Answer, lang: str = "en", *, with_quotes: bool = False) -> str:
-    """An answer for a terminal: text, notes, numbered sources (and their quotes if asked)."""
-    parts = [answer.text.strip()]
-    parts += list(answer.notes)
-    if answer.citations:
-        lines = [t("sources_title", lang) + ":"]
-        for c in answer.citations:
-            line = f"[{c.n}] {c.title or c.source}"
-            if c.section:
-                line += f" — {c.section}"
-            if c.source_url:
-                line += f" <{c.source_url}>"
-            lines.append(line)
-            if with_quotes and c.quote:
-                lines.append("    “" + " ".join(c.quote.split()) + "”")
-        parts.append("\n".join(lines))
-    return "\n\n".join(part for part in parts if part)
 
 
 # Splitting ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.answer import Answer, Attachment, Citation, Turn
+from knowledge.api import Answer, Turn
 
 DB_NAME = "bot.sqlite3"
 
@@ -96,15 +96,7 @@ def answer_to_json(answer: Answer) -> str:
 
 def answer_from_json(data: str) -> Answer:
     """Rebuild an Answer stored with answer_to_json."""
-    raw = json.loads(data)
-    return Answer(
-        text=raw["text"],
-        citations=tuple(Citation(**c) for c in raw.get("citations", ())),
-        abstained=bool(raw.get("abstained", False)),
-        notes=tuple(raw.get("notes", ())),
-        kind=raw.get("kind", "answer"),
-        attachments=tuple(Attachment(**a) for a in raw.get("attachments", ())),
-    )
+    return Answer.from_dict(json.loads(data))
 
 
 class BotState:

@@ -20,7 +20,7 @@ from telegram import LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
 
-from knowledge.answer import Answer, StreamEvent
+from knowledge.api import Answer, StreamEvent
 
 log = logging.getLogger(__name__)
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
+from store.language import Lang, detect_lang
 
 LANGS = ("en", "zh")
-
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
 TEXTS: dict[str, dict[str, str]] = {
     "help": {
@@ -91,8 +89,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "There is no earlier answer with sources in this conversation.",
         "zh": "本对话中还没有带出处的回答。",
     },
-    "sources_title": {"en": "Sources", "zh": "出处"},
-    "quotes_title": {"en": "Quotes", "zh": "原文引用"},
     "button_quotes": {"en": "Quotes", "zh": "原文引用"},
     "button_full_briefing": {"en": "Full briefing", "zh": "完整简报"},
     "button_full_comparison": {"en": "Full table", "zh": "完整对比表"},
@@ -220,18 +216,11 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def has_cjk(text: str) -> bool:
-    """True when the text contains Chinese (or other CJK) characters."""
-    return bool(_CJK.search(text))
-
-
-def detect_lang(language_code: str | None, text: str = "") -> str:
-    """The language to answer in: Chinese text or a zh client wins, English otherwise."""
-    if text and has_cjk(text):
-        return "zh"
-    if language_code and language_code.lower().startswith("zh"):
-        return "zh"
-    return "en"
+def reply_lang(text: str, language_code: str | None = None) -> Lang:
+    """The language to reply in: the request's own text decides (store.language); a request
+    without letters (a bare command, a button) gets the user's Telegram language."""
+    client: Lang = "zh" if (language_code or "").lower().startswith("zh") else "en"
+    return detect_lang(text, default=client)
 
 
 def t(key: str, lang: str, **values: object) -> str:

@@ -67,19 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _print_answer(answer: object, as_json: bool) -> None:
-    from knowledge.answer import Answer
+    from knowledge.api import Answer
+    from knowledge.rendering import plain_reply
 
     assert isinstance(answer, Answer)
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         return
-    print(answer.text)
-    if answer.citations:
-        print()
-        for citation in answer.citations:
-            where = f" — {citation.section}" if citation.section else ""
-            print(f"[{citation.n}] {citation.title}{where} ({citation.source})")
-    print(flush=True)
+    print(plain_reply(answer), end="\n\n", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     from config import ConfigError, load_settings
-    from knowledge.errors import KnowledgeError
+    from knowledge.api import KnowledgeError
     from store.embedding import EmbeddingModelError
+    from store.language import detect_lang
 
     try:
         settings = load_settings()
@@ -116,14 +112,29 @@ def main(argv: list[str] | None = None) -> int:
             _print_answer(assistant.brief(" ".join(args.topic)), args.json)
         elif args.command == "compare":
             _print_answer(assistant.compare(args.vendors), args.json)
-    except (KnowledgeError, EmbeddingModelError) as error:
+    except KnowledgeError as error:
+        print(error.message(detect_lang(_request_text(args))), file=sys.stderr)
+        return EXIT_ERROR
+    except EmbeddingModelError as error:
         print(error, file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
 
 
+def _request_text(args: argparse.Namespace) -> str:
+    """What the user typed, to answer an error in its language."""
+    if args.command == "ask":
+        return str(args.question)
+    if args.command == "brief":
+        return " ".join(args.topic)
+    if args.command == "compare":
+        return " ".join(args.vendors)
+    return ""
+
+
 def _each_line(answer: Callable[[str], object], as_json: bool) -> int:
-    from knowledge.errors import InvalidQuestion
+    from knowledge.api import InvalidQuestion
+    from store.language import detect_lang
 
     for line in sys.stdin:
         if not line.strip():
@@ -131,10 +142,11 @@ def _each_line(answer: Callable[[str], object], as_json: bool) -> int:
         try:
             _print_answer(answer(line.strip()), as_json)
         except InvalidQuestion as error:
+            shown = error.message(detect_lang(line))
             if as_json:
-                print(json.dumps({"error": str(error)}, ensure_ascii=False), flush=True)
+                print(json.dumps({"error": shown}, ensure_ascii=False), flush=True)
             else:
-                print(error, flush=True)
+                print(shown, flush=True)
     return EXIT_OK
 
 

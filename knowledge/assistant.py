@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
 
-from knowledge.answer import Answer, Turn
+from knowledge.answering.briefing import Briefer
 from knowledge.answering.compose import Thresholds, compose_answer
-from knowledge.errors import InvalidQuestion, StoreUnavailable
+from knowledge.api import (
+    MAX_QUESTION_CHARS,
+    Answer,
+    InvalidQuestion,
+    StoreUnavailable,
+    StreamEvent,
+    Turn,
+)
+from knowledge.domain import Domain
 from knowledge.retrieval.followup import retrieval_query
 from knowledge.retrieval.retriever import HybridRetriever, Retrieval
-from knowledge.retrieval.text import detect_lang
-from knowledge.service import MAX_QUESTION_CHARS
 from store.client import is_connection_error
-
-if TYPE_CHECKING:
-    from knowledge.answering.briefing import Briefer
+from store.language import Lang, detect_lang
 
 log = logging.getLogger(__name__)
 
@@ -26,27 +29,33 @@ def check_question(question: str) -> str:
     """The question, trimmed; InvalidQuestion when empty or over the length limit."""
     text = " ".join(question.split())
     if not text:
-        raise InvalidQuestion("Please type a question.")
+        raise InvalidQuestion("empty_question")
     if len(text) > MAX_QUESTION_CHARS:
-        raise InvalidQuestion(
-            f"That question is {len(text)} characters long; please keep it under "
-            f"{MAX_QUESTION_CHARS} characters (one question at a time works best)."
-        )
+        raise InvalidQuestion("question_too_long", length=len(text), limit=MAX_QUESTION_CHARS)
     return text
+
+
+def request_lang(text: str, lang: Lang | None) -> Lang:
+    """The request's language: the caller's decision when it made one, else the text's."""
+    return lang or detect_lang(text)
 
 
 class KnowledgeAssistant:
     """Answers from the store; every method may raise KnowledgeError with a message to show."""
 
+    streams = False
+
     def __init__(
         self,
         retriever: HybridRetriever,
+        domain: Domain,
         thresholds: Thresholds | None = None,
-        briefer: Briefer | None = None,
     ) -> None:
         self.retriever = retriever
+        self.domain = domain
         self.thresholds = thresholds or Thresholds()
-        self.briefer = briefer
+        # Briefings retrieve through this assistant's retrieval: one retrieval path.
+        self.briefer = Briefer(self.retrieve, domain)
 
     def retrieve(
         self,
@@ -56,7 +65,7 @@ class KnowledgeAssistant:
         k: int = 5,
     ) -> Retrieval:
         """The hits for a question (follow-ups resolved against `history`)."""
-        query = retrieval_query(question, history, self.retriever.glossary)
+        query = retrieval_query(question, history, self.domain.glossary)
         try:
             return self.retriever.retrieve(query, k=k, filters=filters)
         except StoreUnavailable:
@@ -66,15 +75,17 @@ class KnowledgeAssistant:
                 raise StoreUnavailable() from error
             raise
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+    def compose(self, retrieval: Retrieval, lang: Lang) -> Answer:
+        """The extractive answer to a retrieval, or an abstention."""
+        idf = self.retriever.index.snapshot().lexical.idf
+        return compose_answer(retrieval, lang, idf, self.thresholds, self.domain.criteria)
+
+    def ask(self, question: str, history: Sequence[Turn] = (), lang: Lang | None = None) -> Answer:
         """A cited answer, or an abstention."""
         text = check_question(question)
         started = time.perf_counter()
         retrieval = self.retrieve(text, history)
-        lang = detect_lang(text)
-        answer = compose_answer(
-            retrieval, lang, self.retriever.index.snapshot().lexical.idf, self.thresholds
-        )
+        answer = self.compose(retrieval, request_lang(text, lang))
         log.info(
             "ask: %d hits, top_dense=%.3f coverage=%.2f abstained=%s in %.0f ms",
             len(retrieval.hits),
@@ -85,17 +96,21 @@ class KnowledgeAssistant:
         )
         return answer
 
-    def brief(self, topic: str) -> Answer:
-        """A pre-meeting briefing (see knowledge.answering.briefing)."""
-        if self.briefer is None:
-            raise InvalidQuestion("Briefings are not available in this set-up.")
-        return self.briefer.brief(check_question(topic))
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), lang: Lang | None = None
+    ) -> Iterator[StreamEvent]:
+        """One final event: an extractive answer is ready all at once."""
+        yield StreamEvent(answer=self.ask(question, history, lang))
 
-    def compare(self, vendors: Sequence[str]) -> Answer:
+    def brief(self, topic: str, lang: Lang | None = None) -> Answer:
+        """A pre-meeting briefing (see knowledge.answering.briefing)."""
+        text = check_question(topic)
+        return self.briefer.brief(text, request_lang(text, lang))
+
+    def compare(self, vendors: Sequence[str], lang: Lang | None = None) -> Answer:
         """A per-criterion comparison of vendors' own statements (see answering.comparison)."""
-        if self.briefer is None:
-            raise InvalidQuestion("Comparisons are not available in this set-up.")
-        return self.briefer.compare([check_question(vendor) for vendor in vendors])
+        names = [check_question(vendor) for vendor in vendors]
+        return self.briefer.compare(names, request_lang(" ".join(names), lang))
 
     def healthy(self) -> bool:
         """True when the store answers."""

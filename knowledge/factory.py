@@ -6,12 +6,9 @@ import logging
 from pathlib import Path
 
 from config.settings import Settings
-from knowledge.answering.briefing import Briefer
+from knowledge.api import Assistant, StoreUnavailable
 from knowledge.assistant import KnowledgeAssistant
-from knowledge.domain.criteria import default_criteria
-from knowledge.domain.glossary import default_glossary
-from knowledge.domain.topics import default_books
-from knowledge.errors import StoreUnavailable
+from knowledge.domain import load_domain
 from knowledge.retrieval.index import LiveIndex, TokenCache, token_cache_path
 from knowledge.retrieval.retriever import HybridRetriever
 from store.client import StoreConnectionError, open_store, with_retries
@@ -43,20 +40,18 @@ def _warn_about_other_models(embedded_by: dict[str, str], identity: str) -> None
 
 def open_assistant(
     settings: Settings, store_dir: Path | None = None, *, connect_attempts: int = 5
-) -> KnowledgeAssistant:
+) -> Assistant:
     """The assistant for the configured store and model (an LLM answerer when configured)."""
     try:
         store = with_retries(lambda: open_store(settings, store_dir), attempts=connect_attempts)
     except StoreConnectionError as error:
-        raise StoreUnavailable(str(error)) from None
+        raise StoreUnavailable(detail=str(error)) from None
     embedder = get_embedder(settings.embedding_model_path)
     _warn_about_other_models(store.registry.embedders(), embedder.identity)
     cache = TokenCache(token_cache_path(settings.data_dir, _store_key(settings, store_dir)))
-    retriever = HybridRetriever(LiveIndex(store, cache), embedder, default_glossary())
-    assistant = KnowledgeAssistant(retriever)
-    # Briefings and comparisons retrieve through the assistant: one retrieval path.
-    vendors, scenarios = default_books()
-    assistant.briefer = Briefer(assistant, vendors, scenarios, default_criteria())
+    domain = load_domain()
+    retriever = HybridRetriever(LiveIndex(store, cache), embedder, domain)
+    assistant = KnowledgeAssistant(retriever, domain)
     if settings.llm_provider != "none":
         from knowledge.llm import LLMAssistant
 

@@ -24,7 +24,7 @@ from bot.tg.sending import Sender
 from bot.tg.services import SERVICES_KEY, Services
 from bot.uploads import Uploader
 from config import Settings
-from knowledge.service import Assistant
+from knowledge.api import Assistant
 
 log = logging.getLogger(__name__)
 

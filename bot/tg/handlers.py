@@ -31,7 +31,7 @@ from telegram.ext import (
 from bot.conversation import QUESTION_COMMANDS, Incoming, Reply
 from bot.render import notice_html, split_html
 from bot.routing import addresses_bot, is_group, route
-from bot.texts import detect_lang, t
+from bot.texts import reply_lang, t
 from bot.tg.keyboards import meetings_keyboard, parse_callback
 from bot.tg.sending import StreamedReply, Target, reply_html
 from bot.tg.services import services
@@ -95,7 +95,7 @@ async def on_document(update: Update, context: Context) -> None:
     if not addresses_bot(message, context.bot.username, context.bot.id):
         return
     svc = services(context)
-    lang = detect_lang(message.from_user.language_code, message.caption or "")
+    lang = reply_lang(message.caption or "", message.from_user.language_code)
     document = message.document
     filename = document.file_name or f"{document.file_unique_id}.bin"
     target = target_of(message)
@@ -129,7 +129,7 @@ async def on_callback(update: Update, context: Context) -> None:
     if query is None:
         return
     svc = services(context)
-    lang = detect_lang(query.from_user.language_code)
+    lang = reply_lang("", query.from_user.language_code)
     callback = parse_callback(query.data)
     message = query.message if isinstance(query.message, Message) else None
     if callback is None or message is None:
@@ -231,7 +231,7 @@ async def on_error(update: object, context: Context) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user
-    lang = detect_lang(user.language_code if user else None)
+    lang = reply_lang("", user.language_code if user else None)
     message = update.effective_message
     target = target_of(message) if message is not None else Target(update.effective_chat.id)
     try:

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.meetings import local_hhmm
 from bot.state import Meeting
 from bot.texts import t
-from knowledge.answer import Answer
+from knowledge.api import Answer
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from bot.state import BotState
 from bot.streaming import TelegramSink, stream_answer
 from bot.texts import t
 from bot.tg.keyboards import answer_keyboard, meetings_keyboard
-from knowledge.answer import Answer, Attachment
+from knowledge.api import Answer, Attachment
 
 log = logging.getLogger(__name__)
 

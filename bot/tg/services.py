@@ -13,7 +13,7 @@ from bot.conversation import Conversation
 from bot.state import BotState
 from bot.tg.sending import Sender
 from config import Settings
-from knowledge.service import Assistant
+from knowledge.api import Assistant
 
 SERVICES_KEY = "services"
 
@@ -59,8 +59,7 @@ class Services:
 
     def streams_answers(self) -> bool:
         """True when the assistant writes answers progressively (an LLM is configured)."""
-        default = hasattr(self.assistant, "ask_stream")
-        return bool(getattr(self.assistant, "supports_streaming", default))
+        return self.assistant.streams
 
     def allowed(self, chat_id: int) -> bool:
         """True when BOT_ALLOWED_CHATS is empty or lists the chat."""

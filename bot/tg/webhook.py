@@ -12,7 +12,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
-from knowledge.service import Assistant
+from knowledge.api import Assistant
 
 log = logging.getLogger(__name__)
 

@@ -7,30 +7,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from knowledge.answer import Answer, Attachment
+from knowledge.answering.citations import CitationBook, quoted_point
 from knowledge.answering.comparison import compare_vendors
-from knowledge.answering.compose import CitationBook, render_claim
 from knowledge.answering.evidence import (
     Evidence,
     Retrieve,
-    cite,
     gather,
-    retrieve_function,
     shorten,
     slug,
-    source_list,
     vendor_evidence,
 )
-from knowledge.domain.criteria import SECTION_IDS, CriteriaBook, QuerySet, default_criteria
-from knowledge.domain.topics import (
-    ScenarioBook,
-    Topic,
-    VendorBook,
-    default_books,
-    recognise_topic,
-)
+from knowledge.api import Answer, Attachment, Point, Section
+from knowledge.domain import Domain
+from knowledge.domain.criteria import SECTION_IDS, CriteriaBook, QuerySet
+from knowledge.domain.topics import Topic, recognise_topic
+from knowledge.messages import message
+from knowledge.rendering import markdown
+from store.language import Lang
 
 # The phone-screen version: a few lines per section, long quotes cut (the attachment has all).
 SHORT_MATTERS = 3
@@ -40,41 +34,6 @@ SHORT_QUOTE_CHARS = 170
 # The full Markdown version.
 FULL_PER_CRITERION = 2
 FULL_SECTION = 5
-
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Briefing: {subject}",
-        "matters": "What matters for {scenario}",
-        "matters_general": "What matters",
-        "claims": "What {vendor}'s documents claim",
-        "gaps": "Gaps",
-        "gap": "{criterion}: not addressed in {vendor}'s documents",
-        "no_gaps": "{vendor}'s documents address every criterion above (verify them in a PoC).",
-        "unknown_vendor": "I have no documents on {name}; this briefing covers the scenario only.",
-        "no_vendor_docs": "I found nothing in {vendor}'s own documents on these criteria.",
-        "other_vendors": "A briefing covers one vendor; use compare for {names}.",
-        "nothing": "Nothing in the guides on this.",
-        "full": "Full briefing with all points and sources: {filename}",
-        "sources": "Sources",
-        "separator": " · ",
-    },
-    "zh": {
-        "title": "会前简报：{subject}",
-        "matters": "{scenario}：关键指标",
-        "matters_general": "关键指标",
-        "claims": "{vendor} 文档中的说法",
-        "gaps": "缺口",
-        "gap": "{criterion}：{vendor} 的文档未涉及",
-        "no_gaps": "{vendor} 的文档涉及了以上全部指标（仍需在 POC 中验证）。",
-        "unknown_vendor": "我没有关于 {name} 的资料；本简报只涵盖场景本身。",
-        "no_vendor_docs": "在 {vendor} 自己的文档里没有找到这些指标的相关内容。",
-        "other_vendors": "一份简报只针对一家厂商；对比 {names} 请用 compare。",
-        "nothing": "指南中没有相关内容。",
-        "full": "完整简报（全部要点与来源）：{filename}",
-        "sources": "来源",
-        "separator": " · ",
-    },
-}
 
 
 @dataclass
@@ -90,37 +49,29 @@ class _Plan:
 
 
 class Briefer:
-    """Builds briefings and comparisons from the store through the assistant's retrieval."""
+    """Builds briefings and comparisons from the store through a retrieval function."""
 
-    def __init__(
-        self,
-        assistant: Any,
-        vendors: VendorBook | None = None,
-        scenarios: ScenarioBook | None = None,
-        criteria: CriteriaBook | None = None,
-    ) -> None:
-        default_vendors, default_scenarios = (
-            default_books() if vendors is None or scenarios is None else (vendors, scenarios)
-        )
-        self.retrieve: Retrieve = retrieve_function(assistant)
-        self.vendors = vendors or default_vendors
-        self.scenarios = scenarios or default_scenarios
-        self.criteria = criteria or default_criteria()
+    def __init__(self, retrieve: Retrieve, domain: Domain) -> None:
+        self.retrieve = retrieve
+        self.vendors = domain.vendors
+        self.scenarios = domain.scenarios
+        self.criteria = domain.criteria
 
-    def brief(self, topic: str) -> Answer:
+    def brief(self, topic: str, lang: Lang) -> Answer:
         """A briefing on a scenario, a vendor or both; InvalidQuestion when the topic names
-        neither (the message lists what is known), UnknownVendor for an ambiguous vendor."""
-        recognised = recognise_topic(topic, self.vendors, self.scenarios, self.criteria.filler)
+        neither, AmbiguousVendor when a name could be several vendors."""
+        recognised = recognise_topic(
+            topic, self.vendors, self.scenarios, self.criteria.filler, lang
+        )
         plan = self._plan(recognised)
         return _render(plan, self.criteria)
 
-    def compare(self, vendors: Sequence[str]) -> Answer:
+    def compare(self, vendors: Sequence[str], lang: Lang) -> Answer:
         """A per-criterion comparison of what each vendor's own documents state."""
-        return compare_vendors(self.retrieve, self.vendors, self.criteria, vendors)
+        return compare_vendors(self.retrieve, self.vendors, self.criteria, vendors, lang)
 
     def _plan(self, topic: Topic) -> _Plan:
         lang = topic.lang
-        labels = LABELS[lang]
         plan = _Plan(topic)
         scenario = topic.scenario
         names = {"en": scenario.name("en"), "zh": scenario.name("zh")} if scenario else {}
@@ -136,11 +87,11 @@ class Briefer:
                 plan.matters.append((criterion, fresh))
 
         if topic.unknown_vendor:
-            plan.notes.append(labels["unknown_vendor"].format(name=topic.unknown_vendor))
+            plan.notes.append(message("briefing_unknown_vendor", lang, name=topic.unknown_vendor))
         if topic.other_vendors:
             others = ", ".join([topic.vendor.name] if topic.vendor else [])
             others = ", ".join([others, *(v.name for v in topic.other_vendors)])
-            plan.notes.append(labels["other_vendors"].format(names=others))
+            plan.notes.append(message("briefing_other_vendors", lang, names=others))
         if topic.vendor is not None:
             for criterion in criteria:
                 found = vendor_evidence(
@@ -153,7 +104,9 @@ class Briefer:
                 else:
                     plan.gaps.append(criterion)
             if not plan.claims:
-                plan.notes.append(labels["no_vendor_docs"].format(vendor=topic.vendor.name))
+                plan.notes.append(
+                    message("briefing_no_vendor_docs", lang, vendor=topic.vendor.name)
+                )
 
         for section_id in SECTION_IDS:
             section = self.criteria.sections[section_id]
@@ -198,91 +151,91 @@ def _subject(topic: Topic, lang: str) -> str:
         parts.append(topic.unknown_vendor)
     if topic.scenario is not None:
         parts.append(topic.scenario.name(lang))
-    return LABELS[lang]["separator"].join(parts)
+    return message("subject_separator", lang).join(parts)
 
 
-def _point(evidence: Evidence, number: int, lang: str, *, short: bool) -> str:
-    sentence = shorten(evidence.display, SHORT_QUOTE_CHARS) if short else evidence.sentence
-    return render_claim(evidence.hit, sentence, number, lang)
+def _sections(
+    plan: _Plan, criteria: CriteriaBook, book: CitationBook, *, short: bool
+) -> tuple[Section, ...]:
+    """The briefing's sections: the phone-screen version (`short`: a few points, long quotes
+    cut) or the full one; both cite through `book`, so every [n] of either resolves."""
+    topic = plan.topic
+    lang = topic.lang
+    nothing = (Point(message("briefing_nothing", lang)),)
+
+    def points(evidence: Sequence[Evidence], label: str = "") -> tuple[Point, ...]:
+        return tuple(
+            quoted_point(
+                book,
+                e.hit,
+                e.sentence,
+                criteria,
+                display=shorten(e.display, SHORT_QUOTE_CHARS) if short else None,
+                label=label,
+            )
+            for e in evidence
+        )
+
+    def per_criterion(found: list[tuple[QuerySet, list[Evidence]]], limit: int) -> list[Point]:
+        chosen = found[:limit] if short else found
+        return [
+            point
+            for criterion, evidence in chosen
+            for point in points(evidence[:1] if short else evidence, criterion.name(lang))
+        ]
+
+    scenario = topic.scenario.name(lang) if topic.scenario else ""
+    matters = (
+        message("briefing_matters", lang, scenario=scenario)
+        if scenario
+        else message("briefing_matters_general", lang)
+    )
+    sections = [Section(matters, tuple(per_criterion(plan.matters, SHORT_MATTERS)) or nothing)]
+    if topic.vendor is not None:
+        vendor = topic.vendor.name
+        claims = per_criterion(plan.claims, SHORT_CLAIMS)
+        sections.append(Section(message("briefing_claims", lang, vendor=vendor), tuple(claims)))
+        gaps = tuple(
+            Point(message("briefing_gap", lang, vendor=vendor), label=criterion.name(lang))
+            for criterion in plan.gaps
+        ) or (Point(message("briefing_no_gaps", lang, vendor=vendor)),)
+        sections.append(Section(message("briefing_gaps", lang), gaps))
+    for section_id in SECTION_IDS:
+        evidence = plan.sections.get(section_id, [])
+        chosen = evidence[:SHORT_SECTION] if short else evidence
+        sections.append(
+            Section(criteria.sections[section_id].name(lang), points(chosen) or nothing)
+        )
+    return tuple(sections)
 
 
 def _render(plan: _Plan, criteria: CriteriaBook) -> Answer:
-    """The phone-screen text and the full Markdown, numbered from one CitationBook so that
-    every [n] in either resolves; the text is numbered first so it reads [1], [2], …"""
+    """The phone-screen answer, with the full briefing as a Markdown attachment; the phone
+    version is numbered first so it reads [1], [2], …"""
     topic = plan.topic
     lang = topic.lang
-    labels = LABELS[lang]
     book = CitationBook()
     vendor = topic.vendor.name if topic.vendor else ""
-    scenario = topic.scenario.name(lang) if topic.scenario else ""
-    matters_heading = (
-        labels["matters"].format(scenario=scenario) if scenario else labels["matters_general"]
-    )
     scenario_id = topic.scenario.id if topic.scenario else ""
     filename = f"briefing-{slug(vendor or topic.unknown_vendor, scenario_id)}.md"
-    colon = "：" if lang == "zh" else ": "
-
-    # --- phone-screen text ---
-    lines = [labels["title"].format(subject=_subject(topic, lang))]
-    lines += plan.notes
-    lines += ["", matters_heading]
-    for criterion, evidence in plan.matters[:SHORT_MATTERS]:
-        point = _point(evidence[0], cite(book, evidence[0]), lang, short=True)
-        lines.append(f"• {criterion.name(lang)}{colon}{point}")
-    if not plan.matters:
-        lines.append(f"• {labels['nothing']}")
-    if topic.vendor is not None:
-        lines += ["", labels["claims"].format(vendor=vendor)]
-        for criterion, evidence in plan.claims[:SHORT_CLAIMS]:
-            point = _point(evidence[0], cite(book, evidence[0]), lang, short=True)
-            lines.append(f"• {criterion.name(lang)}{colon}{point}")
-        lines += ["", labels["gaps"]]
-        lines += [
-            "• " + labels["gap"].format(criterion=criterion.name(lang), vendor=vendor)
-            for criterion in plan.gaps
-        ] or ["• " + labels["no_gaps"].format(vendor=vendor)]
-    for section_id in SECTION_IDS:
-        lines += ["", criteria.sections[section_id].name(lang)]
-        evidence_list = plan.sections.get(section_id, [])[:SHORT_SECTION]
-        lines += [f"• {_point(e, cite(book, e), lang, short=True)}" for e in evidence_list] or [
-            f"• {labels['nothing']}"
-        ]
-    lines += ["", labels["full"].format(filename=filename)]
-
-    # --- full Markdown ---
-    md = [f"# {labels['title'].format(subject=_subject(topic, lang))}", ""]
-    md += [f"> {note}" for note in plan.notes] + ([""] if plan.notes else [])
-    md += [f"## {matters_heading}", ""]
-    for criterion, evidence in plan.matters:
-        md += [f"### {criterion.name(lang)}", ""]
-        md += [f"- {_point(e, cite(book, e), lang, short=False)}" for e in evidence] + [""]
-    if not plan.matters:
-        md += [labels["nothing"], ""]
-    if topic.vendor is not None:
-        md += [f"## {labels['claims'].format(vendor=vendor)}", ""]
-        for criterion, evidence in plan.claims:
-            md += [f"### {criterion.name(lang)}", ""]
-            md += [f"- {_point(e, cite(book, e), lang, short=False)}" for e in evidence] + [""]
-        md += [f"## {labels['gaps']}", ""]
-        md += [
-            "- " + labels["gap"].format(criterion=criterion.name(lang), vendor=vendor)
-            for criterion in plan.gaps
-        ] or ["- " + labels["no_gaps"].format(vendor=vendor)]
-        md.append("")
-    for section_id in SECTION_IDS:
-        md += [f"## {criteria.sections[section_id].name(lang)}", ""]
-        evidence_list = plan.sections.get(section_id, [])
-        md += [f"- {_point(e, cite(book, e), lang, short=False)}" for e in evidence_list] or [
-            labels["nothing"]
-        ]
-        md.append("")
-    md += source_list(book, labels["sources"])
-
+    title = message("briefing_title", lang, subject=_subject(topic, lang))
+    short = _sections(plan, criteria, book, short=True)
+    full = _sections(plan, criteria, book, short=False)
+    document = Answer(
+        title=title,
+        notes=tuple(plan.notes),
+        sections=full,
+        citations=tuple(book.citations),
+        lang=lang,
+        kind="briefing",
+    )
     return Answer(
-        text="\n".join(lines),
+        title=title,
+        notes=(*plan.notes, message("briefing_full", lang, filename=filename)),
+        sections=short,
         citations=tuple(book.citations),
         abstained=not book.citations,
-        notes=tuple(plan.notes),
         kind="briefing",
-        attachments=(Attachment(filename, "\n".join(md).rstrip() + "\n"),),
+        lang=lang,
+        attachments=(Attachment(filename, markdown(document)),),
     )

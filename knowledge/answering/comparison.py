@@ -8,51 +8,23 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.answer import Answer, Attachment
-from knowledge.answering.compose import CitationBook, render_claim
+from knowledge.answering.citations import CitationBook, quoted_point
 from knowledge.answering.evidence import (
     Evidence,
     Retrieve,
-    cite,
     shorten,
     slug,
     source_list,
     vendor_evidence,
 )
+from knowledge.api import Answer, Attachment, InvalidQuestion, Point, Section
 from knowledge.domain.criteria import CriteriaBook, QuerySet
 from knowledge.domain.topics import Vendor, VendorBook
-from knowledge.errors import InvalidQuestion
-from knowledge.retrieval.text import detect_lang
+from knowledge.messages import message
+from store.language import Lang
 
 SHORT_QUOTE_CHARS = 170
 CSV_COLUMNS = ("criterion", "vendor", "statement", "citation", "source", "section")
-
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "{names}: what each vendor's own documents state",
-        "versus": " vs ",
-        "not_stated": "not stated",
-        "legend": "“Not stated”: nothing in that vendor's documents addresses it — ask in the "
-        "meeting.",
-        "no_docs": "I found no documents from {vendor} in the knowledge base.",
-        "full": "Full table: {md} and {csv}",
-        "criterion": "Criterion",
-        "sources": "Sources",
-        "too_few": "Name at least two different vendors to compare, for example "
-        "“compare Agora ZEGOCLOUD”. Known vendors: {known}.",
-    },
-    "zh": {
-        "title": "{names}：各家厂商自己文档中的说法",
-        "versus": " vs ",
-        "not_stated": "未说明",
-        "legend": "“未说明”：该厂商的文档里没有涉及这一点，可以在会上直接问。",
-        "no_docs": "知识库里没有找到 {vendor} 的文档。",
-        "full": "完整表格：{md} 和 {csv}",
-        "criterion": "指标",
-        "sources": "来源",
-        "too_few": "请至少给出两家不同的厂商，例如“compare 声网 即构”。已知厂商：{known}。",
-    },
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +41,18 @@ def compare_vendors(
     vendors: VendorBook,
     criteria: CriteriaBook,
     names: Sequence[str],
+    lang: Lang,
 ) -> Answer:
     """The comparison of the named vendors; UnknownVendor for a name that matches no vendor or
     several, InvalidQuestion for fewer than two different vendors."""
-    lang = detect_lang(" ".join(names))
     chosen: list[Vendor] = []
     for name in names:
         vendor = vendors.resolve(name)
         if vendor not in chosen:
             chosen.append(vendor)
     if len(chosen) < 2:
-        raise InvalidQuestion(LABELS[lang]["too_few"].format(known=vendors.listing()))
+        example = " ".join(vendors.names()[:2]) or "A B"
+        raise InvalidQuestion("compare_too_few", example=example)
     rows: list[list[Cell]] = [[] for _ in criteria.comparison]
     for vendor in chosen:
         used: set[str] = set()  # one sentence answers one criterion (the first that wants it)
@@ -90,46 +63,53 @@ def compare_vendors(
             if best is not None:
                 used.add(best.display.casefold())
             rows[row].append(Cell(criterion, vendor, best))
-    return _render(rows, chosen, lang)
+    return _render(rows, chosen, lang, criteria)
 
 
-def _render(rows: list[list[Cell]], chosen: list[Vendor], lang: str) -> Answer:
-    labels = LABELS[lang]
+def _render(
+    rows: list[list[Cell]], chosen: list[Vendor], lang: Lang, criteria: CriteriaBook
+) -> Answer:
+    """The phone answer (one section per criterion, one point per vendor), and the full table as
+    Markdown and CSV attachments, numbered from one CitationBook."""
     book = CitationBook()
     names = [vendor.name for vendor in chosen]
     base = "comparison-" + "-".join(slug(name) for name in names)
     md_name, csv_name = f"{base}.md", f"{base}.csv"
-    colon = "：" if lang == "zh" else ": "
+    not_stated = message("comparison_not_stated", lang)
+    title = message("comparison_title", lang, names=message("comparison_versus", lang).join(names))
 
-    # Phone text: one block per criterion, one line per vendor.
-    lines = [labels["title"].format(names=labels["versus"].join(names))]
+    sections = []
     for row in rows:
-        lines += ["", row[0].criterion.name(lang)]
+        points = []
         for cell in row:
             if cell.evidence is None:
-                lines.append(f"• {cell.vendor.name}{colon}{labels['not_stated']}")
+                points.append(Point(not_stated, label=cell.vendor.name))
             else:
-                number = cite(book, cell.evidence)
-                text = shorten(cell.evidence.display, SHORT_QUOTE_CHARS)
-                lines.append(f"• {render_claim(cell.evidence.hit, text, number, lang)}")
+                evidence = cell.evidence
+                display = shorten(evidence.display, SHORT_QUOTE_CHARS)
+                points.append(
+                    quoted_point(book, evidence.hit, evidence.sentence, criteria, display=display)
+                )
+        sections.append(Section(row[0].criterion.name(lang), tuple(points)))
     silent = [
         vendor.name
         for index, vendor in enumerate(chosen)
         if all(row[index].evidence is None for row in rows)
     ]
-    notes = [labels["no_docs"].format(vendor=name) for name in silent]
-    lines += ["", *notes, labels["legend"], labels["full"].format(md=md_name, csv=csv_name)]
+    notes = [message("comparison_no_docs", lang, vendor=name) for name in silent]
+    legend = message("comparison_legend", lang)
+    full = message("comparison_full", lang, md=md_name, csv=csv_name)
 
-    # Markdown table and CSV: full quotes; same numbers as the text.
-    header = [labels["criterion"], *names]
-    md = [f"# {lines[0]}", "", _md_row(header), _md_row(["---"] * len(header))]
+    # Markdown table and CSV: full quotes; same numbers as the phone answer.
+    header = [message("comparison_criterion", lang), *names]
+    md = [f"# {title}", "", _md_row(header), _md_row(["---"] * len(header))]
     records: list[dict[str, str]] = []
     for row in rows:
         cells = [row[0].criterion.name(lang)]
         for cell in row:
-            statement, number, source, section = labels["not_stated"], "", "", ""
+            statement, number, source, section = not_stated, "", "", ""
             if cell.evidence is not None:
-                n = cite(book, cell.evidence)
+                n = book.cite(cell.evidence.hit, cell.evidence.sentence)
                 citation = book.citations[n - 1]
                 statement, number = cell.evidence.display, str(n)
                 source, section = citation.source, citation.section
@@ -147,15 +127,17 @@ def _render(rows: list[list[Cell]], chosen: list[Vendor], lang: str) -> Answer:
                 }
             )
         md.append(_md_row(cells))
-    md += ["", *(f"> {note}" for note in notes), f"> {labels['legend']}", ""]
-    md += source_list(book, labels["sources"])
+    md += ["", *(f"> {note}" for note in notes), f"> {legend}", ""]
+    md += source_list(book, message("sources_title", lang))
 
     return Answer(
-        text="\n".join(lines),
+        title=title,
+        notes=(*notes, legend, full),
+        sections=tuple(sections),
         citations=tuple(book.citations),
         abstained=not book.citations,
-        notes=tuple(notes),
         kind="comparison",
+        lang=lang,
         attachments=(
             Attachment(md_name, "\n".join(md) + "\n"),
             Attachment(csv_name, _csv(records), mime_type="text/csv"),

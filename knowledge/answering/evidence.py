@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from knowledge.answering.compose import MIN_SENTENCE_CHARS, CitationBook, clean_for_display
+from knowledge.answering.citations import CitationBook, clean_for_display
+from knowledge.answering.compose import MIN_SENTENCE_CHARS
 from knowledge.domain.criteria import CriteriaBook, QuerySet
 from knowledge.retrieval.retriever import Hit, Retrieval
 from knowledge.retrieval.text import split_sentences, tokenize
@@ -35,16 +35,6 @@ class Evidence:
     def display(self) -> str:
         """The sentence without Markdown list markers and emphasis."""
         return clean_for_display(self.sentence)
-
-
-def retrieve_function(source: Any) -> Retrieve:
-    """The retrieval callable of a KnowledgeAssistant, or `source` itself when it is one."""
-    method = getattr(source, "retrieve", None)
-    if callable(method):
-        return method  # type: ignore[no-any-return]
-    if callable(source):
-        return source  # type: ignore[no-any-return]
-    raise TypeError("Briefer needs a KnowledgeAssistant or a retrieve(question, ...) callable")
 
 
 def mentions_any(text: str, forms: Sequence[str]) -> bool:
@@ -134,11 +124,6 @@ def vendor_evidence(
         k=VENDOR_K,
         accept=lambda hit, sentence: criteria.is_vendor_claim(sentence, hit.chunk.section),
     )
-
-
-def cite(book: CitationBook, evidence: Evidence) -> int:
-    """The citation number of the chunk the evidence comes from."""
-    return book.cite(evidence.hit, evidence.sentence)
 
 
 def shorten(text: str, limit: int) -> str:

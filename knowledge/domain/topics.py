@@ -9,20 +9,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
 import yaml
 
-from knowledge.errors import InvalidQuestion, UnknownVendor
-from knowledge.retrieval.text import detect_lang
+from knowledge.api import AmbiguousVendor, InvalidQuestion, UnknownVendor
+from store.language import Lang
 
 DATA_DIR = Path(__file__).parent / "data"
 VENDORS_PATH = DATA_DIR / "vendors.yaml"
 SCENARIOS_PATH = DATA_DIR / "scenarios.yaml"
 T = TypeVar("T")
 _ALNUM = re.compile(r"[A-Za-z0-9]")
+_DISTINCTIVE = re.compile(r"^.{2,}[A-Z0-9].*$|^[A-Z0-9]{3,}$")
 _SEPARATORS = re.compile(r"[\s\-_·.]+")
 # What splits the leftover of a topic into words: spaces, punctuation of both languages.
 _LEFTOVER_SPLIT = re.compile(r"[\s,，、;；:：/|+&()（）\[\]【】“”\"'!?！？。]+")
@@ -41,10 +43,6 @@ def _form_pattern(form: str) -> re.Pattern[str] | None:
     prefix = r"(?<![A-Za-z0-9])" if _ALNUM.match(chars[0]) else ""
     suffix = r"(?![A-Za-z0-9])" if _ALNUM.match(chars[-1]) else ""
     return re.compile(prefix + body + suffix, re.IGNORECASE)
-
-
-class AmbiguousVendor(UnknownVendor):
-    """A vendor name that matches more than one known vendor."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +115,20 @@ class VendorBook(_Book):
         """Canonical names, in file order."""
         return [vendor.name for vendor in self.vendors]
 
+    def mentioned(self, text: str) -> set[str]:
+        """Canonical names of the vendors `text` mentions by name or alias (声网 → Agora)."""
+        return {mention.item.name for mention in self.mentions(text)}
+
+    def names_vendor(self, text: str, vendor: str) -> bool:
+        """True when `text` mentions `vendor`: by name or alias for a known vendor; for one the
+        book does not know, by its name or a distinctive word of it ("NimbusRTC" of "NimbusRTC
+        Cloud": a capital or digit inside the word, so "Cloud" alone is not taken for it)."""
+        if vendor in self.names():
+            return vendor in self.mentioned(text)
+        forms = [vendor, *(w for w in _LEFTOVER_SPLIT.split(vendor) if _DISTINCTIVE.search(w))]
+        patterns = (_form_pattern(form) for form in forms)
+        return any(pattern.search(text) for pattern in patterns if pattern is not None)
+
     def resolve(self, typed: str) -> Vendor:
         """The one vendor `typed` names (name or alias, any case; a unique part of a name will
         do); UnknownVendor, with the known vendors listed, when none or several match."""
@@ -134,21 +146,26 @@ class VendorBook(_Book):
                 return partial[0]
             if len(partial) > 1:
                 raise AmbiguousVendor(
-                    f"“{typed.strip()}” could mean {_join(v.name for v in partial)}; please name "
-                    f"one of them. Known vendors: {self.listing()}."
+                    name=typed.strip(), candidates=", ".join(v.name for v in partial)
                 )
-        raise UnknownVendor(
-            f"I don't know a vendor called “{typed.strip()}”. Known vendors: {self.listing()}."
-        )
-
-    def listing(self) -> str:
-        """The known vendors with their aliases, for messages: "Agora (声网), ZEGOCLOUD (即构)"."""
         if not self.vendors:
-            return "none yet (add vendor documents and knowledge/domain/data/vendors.yaml)"
-        return ", ".join(
-            f"{vendor.name} ({' / '.join(vendor.aliases)})" if vendor.aliases else vendor.name
-            for vendor in self.vendors
-        )
+            raise UnknownVendor("unknown_vendor_none", name=typed.strip())
+        raise UnknownVendor(name=typed.strip(), closest=", ".join(self.closest(typed)))
+
+    def closest(self, typed: str, limit: int = 3) -> list[str]:
+        """The known names nearest to what was typed (by spelling), best first; at least one."""
+        key = _squash(typed)
+        scored = [
+            (
+                max(SequenceMatcher(None, key, _squash(form)).ratio() for form in vendor.forms),
+                index,
+                vendor.name,
+            )
+            for index, vendor in enumerate(self.vendors)
+        ]
+        ranked = sorted(scored, key=lambda entry: (-entry[0], entry[1]))
+        near = [name for score, _, name in ranked if score >= 0.5]
+        return (near or [name for _, _, name in ranked])[:limit]
 
 
 class ScenarioBook(_Book):
@@ -181,6 +198,7 @@ def recognise_topic(
     vendors: VendorBook,
     scenarios: ScenarioBook,
     filler: Iterable[str] = (),
+    lang: Lang = "en",
 ) -> Topic:
     """The scenario and vendor a topic names; InvalidQuestion, listing what is known, when it
     names neither; AmbiguousVendor when a name could be several vendors. Words left over beside
@@ -202,15 +220,10 @@ def recognise_topic(
             unknown = leftover
     scenario = found_scenarios[0] if found_scenarios else None
     if vendor is None and scenario is None:
-        raise InvalidQuestion(
-            f"I couldn't tell which scenario or vendor “{text}” is about. "
-            f"Scenarios I know: {scenarios.listing()}. Vendors I know: {vendors.listing()}. "
-            "Try for example “voice room”, or a vendor and a scenario together."
-        )
-    vendor_spans = [m for m in mentions if isinstance(m.item, Vendor)]
+        raise InvalidQuestion("unknown_topic", text=text, scenarios=scenarios.listing(lang))
     return Topic(
         text=text,
-        lang=_topic_lang(text, vendor_spans),
+        lang=lang,
         scenario=scenario,
         vendor=vendor,
         unknown_vendor=unknown,
@@ -258,14 +271,6 @@ def _leftover(text: str, mentions: Sequence[_Mention], filler: frozenset[str]) -
     return " ".join(cleaned)
 
 
-def _topic_lang(text: str, vendor_mentions: Sequence[_Mention]) -> str:
-    """The topic's language, ignoring vendor names: "声网 voice room" is an English topic."""
-    rest = text
-    for mention in sorted(vendor_mentions, key=lambda m: -m.start):
-        rest = rest[: mention.start] + " " + rest[mention.end :]
-    return detect_lang(rest) if rest.strip() else detect_lang(text)
-
-
 def _overlaps(key: str, form: str) -> bool:
     """A typed name that is part of a known form ("nimbus" of "nimbusrtc"), or holds one whole
     ("agora inc"); very short Latin pieces ("rt", "aws" in "laws") are not evidence enough."""
@@ -274,11 +279,6 @@ def _overlaps(key: str, form: str) -> bool:
         return len(text) >= latin or (not _ALNUM.search(text) and len(text) >= 2)
 
     return (key in form and long_enough(key, 3)) or (form in key and long_enough(form, 4))
-
-
-def _join(names: Iterable[str]) -> str:
-    items = list(names)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def load_vendor_book(path: Path = VENDORS_PATH) -> VendorBook:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from knowledge.answer import Answer, Citation
+from knowledge.api import Answer, Citation
 from knowledge.evaluation.metrics import Outcome
 from knowledge.evaluation.questions import EvalQuestion
 from knowledge.retrieval.langchain_adapters import E5Embeddings

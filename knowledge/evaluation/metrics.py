@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.answer import Answer
+from knowledge.api import Answer
 from knowledge.evaluation.questions import EvalQuestion
 
 _MARKER = re.compile(r"\[(\d+)\]")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
+from knowledge.api import KnowledgeError
 from knowledge.assistant import KnowledgeAssistant
-from knowledge.errors import KnowledgeError
 from knowledge.evaluation.metrics import Outcome
 from knowledge.evaluation.questions import EvalQuestion
 from store.client import StoreHandle

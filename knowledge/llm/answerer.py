@@ -8,20 +8,19 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from config.settings import Settings
-from knowledge.answer import Answer, StreamEvent, Turn
-from knowledge.answering.compose import Thresholds, compose_answer
-from knowledge.assistant import KnowledgeAssistant, check_question
+from knowledge.api import Answer, StreamEvent, Turn
+from knowledge.assistant import KnowledgeAssistant, check_question, request_lang
 from knowledge.llm.models import build_chat_model
 from knowledge.llm.prompt import build_messages
-from knowledge.llm.validate import NOTES, validate
-from knowledge.retrieval.retriever import HybridRetriever, Retrieval
-from knowledge.retrieval.text import detect_lang
+from knowledge.llm.validate import validate
+from knowledge.messages import message
+from knowledge.retrieval.retriever import Retrieval
+from store.language import Lang
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +37,11 @@ class _Run:
     attempts: int = 0
 
 
-class LLMAssistant(KnowledgeAssistant):
-    """A KnowledgeAssistant whose `ask` goes through a chat model; briefings, comparisons,
-    retrieval and health are the wrapped assistant's own.
+class LLMAssistant:
+    """An Assistant whose answers go through a chat model: the wrapped extractive assistant's
+    retrieval, its answer as the fallback, and its briefings, comparisons and health as they are."""
 
-    It subclasses KnowledgeAssistant only so it can stand wherever one is expected (the factory's
-    return type, the evaluation runner); every state lives in the wrapped instance.
-    """
+    streams = True
 
     def __init__(
         self,
@@ -55,7 +52,6 @@ class LLMAssistant(KnowledgeAssistant):
         backoff: float = 0.5,
         secrets: Sequence[str] = (),
     ) -> None:
-        # No super().__init__: retriever, thresholds and briefer are read through to `base`.
         self.base = base
         self.model = model
         self.max_retries = max(0, max_retries)
@@ -73,27 +69,6 @@ class LLMAssistant(KnowledgeAssistant):
             secrets=(key,),
         )
 
-    # --- the wrapped assistant ------------------------------------------------------------
-
-    @property  # type: ignore[override]
-    def retriever(self) -> HybridRetriever:
-        """The wrapped assistant's retriever."""
-        return self.base.retriever
-
-    @property  # type: ignore[override]
-    def thresholds(self) -> Thresholds:
-        """The wrapped assistant's abstention thresholds."""
-        return self.base.thresholds
-
-    @property  # type: ignore[override]
-    def briefer(self) -> Any:
-        """The wrapped assistant's briefer."""
-        return self.base.briefer
-
-    @briefer.setter
-    def briefer(self, value: Any) -> None:
-        self.base.briefer = value
-
     def retrieve(
         self,
         question: str,
@@ -104,44 +79,43 @@ class LLMAssistant(KnowledgeAssistant):
         """The wrapped assistant's retrieval: the LLM sees exactly what extractive mode sees."""
         return self.base.retrieve(question, history, filters, k)
 
-    def brief(self, topic: str) -> Answer:
+    def brief(self, topic: str, lang: Lang | None = None) -> Answer:
         """A pre-meeting briefing (extractive)."""
-        return self.base.brief(topic)
+        return self.base.brief(topic, lang)
 
-    def compare(self, vendors: Sequence[str]) -> Answer:
+    def compare(self, vendors: Sequence[str], lang: Lang | None = None) -> Answer:
         """A comparison of vendors' statements (extractive)."""
-        return self.base.compare(vendors)
+        return self.base.compare(vendors, lang)
 
     def healthy(self) -> bool:
         """True when the store answers (the LLM is optional: it never makes this false)."""
         return self.base.healthy()
 
-    # --- answers --------------------------------------------------------------------------
-
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[Turn] = (), lang: Lang | None = None) -> Answer:
         """A validated LLM answer (one non-streaming request), or the extractive one."""
-        for event in self._answer(question, history, stream=False):
+        for event in self._answer(question, history, lang, stream=False):
             if event.answer is not None:
                 return event.answer
         raise AssertionError("the answer generator ended without a final event")  # pragma: no cover
 
-    def ask_stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[StreamEvent]:
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), lang: Lang | None = None
+    ) -> Iterator[StreamEvent]:
         """Text deltas as the model writes them, then one final event with the validated answer.
 
         LLM failures never raise: the final event then carries the extractive answer with a note.
         Retrieval errors (InvalidQuestion, StoreUnavailable) raise before any event, as in `ask`.
         """
-        return self._answer(question, history, stream=True)
+        return self._answer(question, history, lang, stream=True)
 
     def _answer(
-        self, question: str, history: Sequence[Turn], *, stream: bool
+        self, question: str, history: Sequence[Turn], lang: Lang | None, *, stream: bool
     ) -> Iterator[StreamEvent]:
         text = check_question(question)
         started = time.perf_counter()
         retrieval = self.base.retrieve(text, history)
-        lang = detect_lang(text)
-        idf = self.base.retriever.index.snapshot().lexical.idf
-        extractive = compose_answer(retrieval, lang, idf, self.base.thresholds)
+        lang = request_lang(text, lang)
+        extractive = self.base.compose(retrieval, lang)
         if extractive.abstained:
             # Abstaining is retrieval's decision: nothing grounds an answer, so no model call.
             log.info("llm answer: outcome=abstained (no model call)")
@@ -168,7 +142,7 @@ class LLMAssistant(KnowledgeAssistant):
             outcome = "fallback"
             log.warning("llm answer failed (%s); showing the extractive answer", failure)
         else:
-            validation = validate(reply, retrieval.hits)
+            validation = validate(reply, retrieval.hits, lang, self.base.domain.vendors)
             kept, removed = validation.kept, len(validation.removed)
             for removal in validation.removed:
                 log.debug("llm answer: removed (%s): %s", removal.reason, removal.sentence)
@@ -177,7 +151,8 @@ class LLMAssistant(KnowledgeAssistant):
             else:
                 outcome = "unverified"
         if outcome != "llm":
-            final = dataclasses.replace(extractive, notes=(*extractive.notes, NOTES[lang]))
+            note = message("llm_unverified", lang)
+            final = dataclasses.replace(extractive, text="", notes=(*extractive.notes, note))
         log.info(
             "llm answer: outcome=%s model=%s stream=%s attempts=%d latency_ms=%.0f "
             "first_token_ms=%s input_tokens=%s output_tokens=%s total_tokens=%s "

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from knowledge.answer import Turn
+from knowledge.api import Turn
 from knowledge.retrieval.retriever import Hit
 
 MAX_HISTORY_TURNS = 3

@@ -18,7 +18,7 @@ judged on its own:
   no vendor (the known vendors' aliases and the retrieved chunks' vendors); in English no
   capitalised word after the first (a proper noun makes it a claim about something); and none of
   the evaluative or recommending words in `_CLAIM_WORDS` ("recommend", "best", "should", "推荐",
-  "最", …). At most `MAX_CONNECTIVES` connectives are kept.
+  "最", …). At most `MAX_CONNECTIVES` connectives are kept; each titles the points after it.
 * Surviving citations are renumbered 1..m in order of first appearance. Each citation is built
   from the chunk; its `quote` is the chunk sentence that best matches the first sentence citing it
   (verbatim chunk text, never the model's words).
@@ -35,25 +35,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
-from knowledge.answer import Answer
-from knowledge.answering.compose import CitationBook
+from knowledge.answering.citations import CitationBook
+from knowledge.api import Answer, Point, Section
+from knowledge.domain.topics import VendorBook
 from knowledge.retrieval.retriever import Hit
-from knowledge.retrieval.text import detect_lang, split_sentences, tokenize
+from knowledge.retrieval.text import split_sentences, tokenize
+from store.language import Lang, detect_lang
 
 MAX_CONNECTIVES = 2
 MAX_CONNECTIVE_WORDS = 12
 MAX_CONNECTIVE_ZH_CHARS = 24
-VENDORS_FILE = Path(__file__).resolve().parent.parent / "domain" / "data" / "vendors.yaml"
 
-NOTES = {
-    "en": "The LLM answer could not be verified; showing the extractive answer.",
-    "zh": "无法核实大模型的回答，以下为知识库的摘录式回答。",
-}
+NO_VENDORS = VendorBook([])
 
 _CITATION = re.compile(
     r"[\[【]\s*(?:source\s*|来源\s*)?(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]", re.IGNORECASE
@@ -134,49 +128,6 @@ class _Line:
     sentences: list[_Sentence]
 
 
-@lru_cache(maxsize=1)
-def _known_vendor_aliases() -> dict[str, tuple[str, ...]]:
-    """Vendor name -> lower-case aliases (name included), from the vendors data file."""
-    try:
-        data = yaml.safe_load(VENDORS_FILE.read_text(encoding="utf-8")) or {}
-    except OSError:
-        return {}
-    aliases: dict[str, tuple[str, ...]] = {}
-    for entry in data.get("vendors", []):
-        name = str(entry.get("name", "")).strip()
-        if name:
-            forms = {name.lower(), *(str(a).lower() for a in entry.get("aliases", []) or [])}
-            aliases[name] = tuple(sorted(forms, key=len, reverse=True))
-    return aliases
-
-
-def _aliases(vendor: str) -> tuple[str, ...]:
-    known = _known_vendor_aliases().get(vendor)
-    if known:
-        return known
-    # A vendor the data file does not know: its name, and its distinctive words.
-    words = [w for w in re.split(r"[\s/()（）]+", vendor.lower()) if len(w) >= 4]
-    return (vendor.lower(), *words)
-
-
-def _contains_alias(text: str, alias: str) -> bool:
-    if not alias:
-        return False
-    if re.search(r"[\u3400-\u9fff]", alias):
-        return alias in text
-    return re.search(rf"(?<![a-z0-9]){re.escape(alias)}(?![a-z0-9])", text) is not None
-
-
-def names_vendor(sentence: str, vendor: str) -> bool:
-    """True when the sentence mentions the vendor by its name or a known alias."""
-    lowered = sentence.lower()
-    return any(_contains_alias(lowered, alias) for alias in _aliases(vendor))
-
-
-def _names_any_vendor(sentence: str, vendors: Iterable[str]) -> bool:
-    return any(names_vendor(sentence, vendor) for vendor in vendors)
-
-
 def citation_numbers(sentence: str) -> list[int]:
     """The source numbers a sentence cites, in order, without repeats."""
     numbers: list[int] = []
@@ -210,7 +161,9 @@ def _parse(text: str) -> list[_Line]:
     return lines
 
 
-def is_connective(sentence: str, vendors: Iterable[str] = ()) -> bool:
+def is_connective(
+    sentence: str, vendors: Iterable[str] = (), book: VendorBook = NO_VENDORS
+) -> bool:
     """True for a short lead-in or transition that asserts nothing (see the module doc)."""
     text = sentence.strip().strip("*_ ")
     if not text or _CITATION.search(text) or _DIGIT_OR_MONEY.search(text):
@@ -226,8 +179,8 @@ def is_connective(sentence: str, vendors: Iterable[str] = ()) -> bool:
             return False
         if any(word[0].isupper() for word in words[1:]):
             return False
-    names = set(vendors) | set(_known_vendor_aliases())
-    return not _names_any_vendor(text, names)
+    names = set(vendors) | set(book.names())
+    return not any(book.names_vendor(text, name) for name in names)
 
 
 def best_quote(hit: Hit, sentence: str) -> str:
@@ -273,55 +226,37 @@ def support_problem(sentence: str, cited: Sequence[Hit]) -> str | None:
     return None
 
 
-def _lower_first(sentence: str, vendors: Iterable[str]) -> str:
+def _lower_first(sentence: str, vendors: Iterable[str], book: VendorBook) -> str:
     match = _SIMPLE_CAPITAL.match(sentence)
-    if not match or _names_any_vendor(match.group(1), vendors):
+    if not match or any(book.names_vendor(match.group(1), vendor) for vendor in vendors):
         return sentence
     return sentence[0].lower() + sentence[1:]
 
 
-def attribute(sentence: str, vendors: Sequence[str]) -> str:
+def attribute(sentence: str, vendors: Sequence[str], book: VendorBook = NO_VENDORS) -> str:
     """The sentence, prefixed with its vendors when it states their claims without naming them."""
-    missing = [vendor for vendor in vendors if not names_vendor(sentence, vendor)]
+    missing = [vendor for vendor in vendors if not book.names_vendor(sentence, vendor)]
     if not missing:
         return sentence
     if detect_lang(sentence) == "zh":
         return f"据{'和'.join(missing)}称，{sentence}"
     who = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + f" and {missing[-1]}"
-    return f"According to {who}, {_lower_first(sentence, missing)}"
+    return f"According to {who}, {_lower_first(sentence, missing, book)}"
 
 
-def _renumber(sentence: str, mapping: dict[int, int]) -> str:
-    def replace(match: re.Match[str]) -> str:
-        numbers = []
-        for part in re.split(r"[,，、]", match.group(1)):
-            new = mapping[int(part.strip())]
-            if new not in numbers:
-                numbers.append(new)
-        return "".join(f"[{n}]" for n in numbers)
-
-    return _CITATION.sub(replace, sentence)
-
-
-def _join(sentences: Sequence[str]) -> str:
-    text = ""
-    for sentence in sentences:
-        if text and not re.search(r"[\u3400-\u9fff。！？；，：]$", text):
-            text += " "
-        text += sentence
-    return text
-
-
-def validate(text: str, hits: Sequence[Hit]) -> Validation:
-    """Check the model's answer against the context `hits` (numbered 1..len(hits))."""
+def validate(
+    text: str, hits: Sequence[Hit], lang: Lang = "en", vendors: VendorBook = NO_VENDORS
+) -> Validation:
+    """Check the model's answer against the context `hits` (numbered 1..len(hits)); `vendors`
+    knows the aliases by which a sentence may name a vendor."""
     context_vendors = {hit.chunk.vendor for hit in hits if hit.chunk.vendor}
     removed: list[Removal] = []
     book = CitationBook()
     mapping: dict[int, int] = {}
-    out_lines: list[str] = []
+    # A lead-in ("In short:") titles the points that follow it.
+    sections: list[tuple[str, list[Point]]] = [("", [])]
     kept = connectives = 0
     for line in _parse(text):
-        kept_here: list[str] = []
         for sentence in line.sentences:
             if sentence.numbers:
                 if any(not 1 <= n <= len(hits) for n in sentence.numbers):
@@ -334,27 +269,42 @@ def validate(text: str, hits: Sequence[Hit]) -> Validation:
                 for n in sentence.numbers:
                     number = book.cite(hits[n - 1], best_quote(hits[n - 1], sentence.text))
                     mapping.setdefault(n, number)
-                vendors = list(
+                vendor_names = list(
                     dict.fromkeys(
                         hits[n - 1].chunk.vendor
                         for n in sentence.numbers
                         if hits[n - 1].chunk.doc_type == "vendor" and hits[n - 1].chunk.vendor
                     )
                 )
-                kept_here.append(attribute(_renumber(sentence.text, mapping), vendors))
+                claim = _CITATION.sub("", sentence.text).strip()
+                cites = tuple(dict.fromkeys(mapping[n] for n in sentence.numbers))
+                sections[-1][1].append(
+                    Point(
+                        attribute(_tidy(claim), vendor_names, vendors),
+                        cites=cites,
+                        claim_of=", ".join(vendor_names) or None,
+                        verbatim=False,
+                    )
+                )
                 kept += 1
-            elif is_connective(sentence.text, context_vendors):
+            elif is_connective(sentence.text, context_vendors, vendors):
                 if connectives >= MAX_CONNECTIVES:
                     removed.append(Removal(sentence.text, "too many uncited sentences"))
                     continue
-                kept_here.append(sentence.text)
+                sections.append((sentence.text, []))
                 connectives += 1
             else:
                 removed.append(Removal(sentence.text, "uncited claim"))
-        if kept_here:
-            body = _join(kept_here)
-            out_lines.append(f"{line.prefix} {body}" if line.prefix else body)
     if kept == 0 or len(removed) > kept:
         return Validation(None, kept, connectives, tuple(removed))
-    answer = Answer(text="\n".join(out_lines), citations=tuple(book.citations))
+    answer = Answer(
+        sections=tuple(Section(title, tuple(points)) for title, points in sections if points),
+        citations=tuple(book.citations),
+        lang=lang,
+    )
     return Validation(answer, kept, connectives, tuple(removed))
+
+
+def _tidy(claim: str) -> str:
+    """A claim without the space its removed markers left before its closing punctuation."""
+    return re.sub(r"\s+([.。!！?？;；,，])", r"\1", " ".join(claim.split()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from knowledge.answer import Turn
+from knowledge.api import Turn
 from knowledge.domain.glossary import Glossary
 from knowledge.retrieval.text import tokenize
 

@@ -7,13 +7,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
 
-from knowledge.domain.glossary import Glossary
-from knowledge.domain.topics import VendorBook, load_vendor_book
+from knowledge.domain import Domain
+from knowledge.domain.topics import VendorBook
 from knowledge.retrieval.index import LiveIndex, Snapshot
 from knowledge.retrieval.text import split_sentences, tokenize
 from store.schema import Chunk
@@ -66,10 +65,11 @@ class Retrieval:
 class HybridRetriever:
     """Dense + lexical retrieval over the live chunks of one store."""
 
-    def __init__(self, index: LiveIndex, embedder: QueryEmbedder, glossary: Glossary) -> None:
+    def __init__(self, index: LiveIndex, embedder: QueryEmbedder, domain: Domain) -> None:
         self.index = index
         self.embedder = embedder
-        self.glossary = glossary
+        self.glossary = domain.glossary
+        self.vendors = domain.vendors
 
     def retrieve(self, query: str, k: int = 5, filters: dict[str, str] | None = None) -> Retrieval:
         """The k best chunks for `query`, restricted to chunks matching `filters`."""
@@ -88,7 +88,7 @@ class HybridRetriever:
         lexical = snapshot.lexical.search(
             terms, CANDIDATES, weights=weights, allowed=snapshot.mask(filters)
         )
-        named = named_vendors(query, snapshot)
+        named = named_vendors(query, snapshot, self.vendors)
         rankings = [[position for position, _ in dense], [position for position, _ in lexical]]
         if named and not filters:
             # The named vendor's own chunks compete even when generic chunks crowd the top.
@@ -169,20 +169,10 @@ class HybridRetriever:
         }
 
 
-@lru_cache(maxsize=1)
-def _vendor_book() -> VendorBook:
-    return load_vendor_book()
-
-
-def named_vendors(query: str, snapshot: Snapshot) -> set[str]:
-    """Canonical names of the vendors a query mentions, by name or alias (声网 → Agora)."""
-    named = {mention.item.name for mention in _vendor_book().mentions(query)}
-    lowered = query.lower()
-    for vendor in snapshot.vendor_names:  # vendors of the user's own documents, too
-        pattern = rf"(?<![a-z0-9]){re.escape(vendor.lower())}(?![a-z0-9])"
-        if vendor.lower() in lowered and re.search(pattern, lowered):
-            named.add(vendor)
-    return named & set(snapshot.vendor_names)
+def named_vendors(query: str, snapshot: Snapshot, vendors: VendorBook) -> set[str]:
+    """Canonical names of the store's vendors a query mentions, by name or alias (声网 → Agora);
+    vendors of the user's own documents, which the book may not know, by their names."""
+    return {vendor for vendor in snapshot.vendor_names if vendors.names_vendor(query, vendor)}
 
 
 def _mostly_links(text: str) -> bool:

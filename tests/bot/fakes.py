@@ -5,11 +5,19 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from knowledge.answer import Answer, Attachment, Citation, Turn
-from knowledge.errors import UnknownVendor
+from knowledge.api import (
+    Answer,
+    Attachment,
+    Citation,
+    Point,
+    Section,
+    StreamEvent,
+    Turn,
+    UnknownVendor,
+)
 
 HOSTILE_TITLE = "Latency & <b>jitter</b> </i>"
 HOSTILE_QUOTE = "Keep it < 200 ms & never <script>alert(1)</script>"
@@ -48,37 +56,63 @@ class FakeAssistant:
         if self.delay[1] > 0:
             time.sleep(random.uniform(*self.delay))
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+    streams = False
+
+    def ask(self, question: str, history: Sequence[Turn] = (), lang: str | None = None) -> Answer:
         """An answer quoting the question, with citations."""
         with self._lock:
             self.calls.append(("ask", question, tuple(history)))
         self._work()
         return Answer(
-            text=f"Answer to: {question} [1]. Use <b>less</b> than 200 ms & test it [2].",
+            sections=(
+                Section(
+                    "",
+                    (
+                        Point(f"Answer to: {question}", cites=(1,)),
+                        Point("Use <b>less</b> than 200 ms & test it", cites=(2,)),
+                    ),
+                ),
+            ),
             citations=hostile_citations(),
+            lang="zh" if lang == "zh" else "en",
         )
 
-    def brief(self, topic: str) -> Answer:
-        """A briefing with Markdown sections and a document."""
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), lang: str | None = None
+    ) -> Iterator[StreamEvent]:
+        """The answer in one final event."""
+        yield StreamEvent(answer=self.ask(question, history, lang))
+
+    def brief(self, topic: str, lang: str | None = None) -> Answer:
+        """A briefing with sections and a document."""
         with self._lock:
             self.calls.append(("brief", topic, ()))
         self._work()
         return Answer(
-            text=f"## What matters for {topic}\n- Latency under 200 ms [1]\n## Gaps\n- Pricing",
+            title=f"Briefing: {topic}",
+            sections=(
+                Section(f"What matters for {topic}", (Point("Latency under 200 ms", cites=(1,)),)),
+                Section("Gaps", (Point("Pricing"),)),
+            ),
             citations=hostile_citations()[:1],
             kind="briefing",
             attachments=(Attachment("briefing.md", f"# Briefing: {topic}\n\n<full> & more\n"),),
         )
 
-    def compare(self, vendors: Sequence[str]) -> Answer:
+    def compare(self, vendors: Sequence[str], lang: str | None = None) -> Answer:
         """A comparison with Markdown and CSV documents; unknown names raise UnknownVendor."""
         with self._lock:
             self.calls.append(("compare", tuple(vendors), ()))
         self._work()
         if "Nobody" in vendors:
-            raise UnknownVendor("Unknown vendor “Nobody”; known vendors: Nimbus, Zephyr.")
+            raise UnknownVendor(name="Nobody", closest="Nimbus, Zephyr")
         return Answer(
-            text="## Latency\n- " + "\n- ".join(f"{v}: 200 ms [1]" for v in vendors),
+            sections=(
+                Section(
+                    "Latency",
+                    tuple(Point("200 ms", cites=(1,), label=vendor) for vendor in vendors),
+                ),
+            ),
             citations=hostile_citations()[:1],
             kind="comparison",
             attachments=(

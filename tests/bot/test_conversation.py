@@ -9,8 +9,7 @@ from bot.conversation import Conversation, Incoming
 from bot.ratelimit import RateLimiter
 from bot.state import BotState
 from bot.uploads import UploadRejected
-from knowledge.errors import StoreUnavailable
-from knowledge.service import MAX_QUESTION_CHARS
+from knowledge.api import MAX_QUESTION_CHARS, StoreUnavailable
 from tests.bot.fake_telegram import Call
 from tests.bot.fakes import FakeAssistant
 from tests.bot.support import Harness, svc
@@ -71,7 +70,7 @@ async def test_answer_buttons_quotes_and_feedback_stored(harness: Harness) -> No
     votes = sorted((v.user_id, v.vote) for v in harness.state.votes())
     assert votes == [(42, -1), (43, -1)]
     vote = harness.state.votes()[0]
-    assert vote.question == "what latency?" and vote.answer.startswith("Answer to: what latency?")
+    assert vote.question == "what latency?" and vote.answer.startswith("• Answer to: what latency?")
     assert vote.chat_id == 42 and vote.at > 0
     acks = [c.params.get("text") for c in harness.api.sent("answerCallbackQuery")]
     assert acks.count("Thanks for the feedback!") == 3
@@ -138,13 +137,13 @@ async def test_rate_limit_per_user(tmp_path: Path, assistant: FakeAssistant) -> 
 async def test_store_unavailable_gets_the_friendly_message_and_the_bot_goes_on(
     harness: Harness,
 ) -> None:
-    harness.assistant.error = StoreUnavailable("connection refused to 10.0.0.5:8000")
+    harness.assistant.error = StoreUnavailable(detail="connection refused to 10.0.0.5:8000")
     await harness.message(42, "anything?")
     text = harness.api.texts(42)[-1]
     assert text == "The knowledge base is unavailable right now, try again in a minute."
     harness.assistant.error = None
     await harness.message(42, "and now?")
-    assert harness.api.texts(42)[-1].startswith("Answer to: and now?")
+    assert harness.api.texts(42)[-1].startswith("• Answer to: and now?")
 
 
 async def test_an_unexpected_error_is_logged_and_the_user_told(
@@ -181,7 +180,7 @@ async def test_compare_sends_blocks_and_markdown_and_csv(harness: Harness) -> No
     names = [c.files["document"][0] for c in harness.api.sent("sendDocument", 42)]
     assert names == ["comparison.md", "comparison.csv"]
     await harness.message(42, "/compare Nimbus Nobody")
-    assert "known vendors: Nimbus, Zephyr" in harness.api.texts(42)[-1]
+    assert "Closest: Nimbus, Zephyr" in harness.api.texts(42)[-1]
     await harness.message(42, "/compare Nimbus")
     assert "two or three vendors" in harness.api.texts(42)[-1]
 

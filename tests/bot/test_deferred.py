@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.conversation import Conversation, Incoming
 from bot.deferred import DeferredAssistant
 from bot.state import BotState
-from knowledge.errors import StoreUnavailable
+from knowledge.api import StoreUnavailable
 from tests.bot.fakes import FakeAssistant
 
 
@@ -17,7 +17,7 @@ async def test_store_down_at_start_up_then_back(tmp_path: Path) -> None:
     def opener() -> FakeAssistant:
         attempts.append(1)
         if len(attempts) < 3:
-            raise StoreUnavailable("connection refused")
+            raise StoreUnavailable(detail="connection refused")
         return FakeAssistant()
 
     assistant = DeferredAssistant(opener)  # first attempt fails: no exception here

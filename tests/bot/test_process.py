@@ -91,8 +91,8 @@ def test_console_shares_the_commands(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Answer to: first question" in out
-    assert "## What matters for Nimbus voice room" in out
-    assert "- Nimbus: 200 ms [1]" in out
+    assert "Briefing: Nimbus voice room\n\nWhat matters for Nimbus voice room\n• Latency" in out
+    assert "Latency\n• Nimbus: 200 ms [1]\n• Zephyr: 200 ms [1]" in out
     assert "“Keep it < 200 ms & never <script>alert(1)</script>”" in out  # /sources quotes
 
 
@@ -127,7 +127,7 @@ async def test_telegram_process_answers_and_finishes_in_flight_on_sigterm(
             await process.wait()
     log = stderr.decode()
     assert process.returncode == 0, log
-    assert fake.texts(42)[0].startswith("Answer to: What should a voice room test")
+    assert fake.texts(42)[0].startswith("• Answer to: What should a voice room test")
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
     assert "finishing answers in flight" in log
 

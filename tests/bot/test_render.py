@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from bot.render import TELEGRAM_LIMIT, answer_html, answer_plain, quotes_html, split_html
-from knowledge.answer import Answer
+from bot.render import TELEGRAM_LIMIT, answer_html, quotes_html, split_html
+from knowledge.api import Answer, Point, Section
+from knowledge.rendering import plain_reply
 from tests.bot.fakes import HOSTILE_QUOTE, hostile_citations
 
 ALLOWED_TAGS = {"b", "i", "a", "blockquote"}
@@ -43,15 +44,20 @@ def check_html(html: str) -> list[str]:
 
 def test_hostile_answer_text_titles_sections_and_urls_are_escaped() -> None:
     answer = Answer(
-        text="Use <b>less & less</b> <i>unbalanced [1]\n\n## Heading <x>\n- bullet & <y> [2]",
+        title="Title <t> &",
+        sections=(
+            Section("", (Point("Use <b>less & less</b> <i>unbalanced", cites=(1,)),)),
+            Section("Heading <x>", (Point("bullet & <y>", cites=(2,), claim_of="Nimbus <RTC>"),)),
+        ),
         citations=hostile_citations(),
         notes=("note <u>",),
     )
     html = answer_html(answer, "en")
     check_html(html)
-    assert "&lt;b&gt;less &amp; less&lt;/b&gt; &lt;i&gt;unbalanced [1]" in html
+    assert "<b>Title &lt;t&gt; &amp;</b>" in html
+    assert "• Use &lt;b&gt;less &amp; less&lt;/b&gt; &lt;i&gt;unbalanced [1]" in html
     assert "<b>Heading &lt;x&gt;</b>" in html
-    assert "• bullet &amp; &lt;y&gt; [2]" in html
+    assert "• Nimbus &lt;RTC&gt; states: “bullet &amp; &lt;y&gt;” [2]" in html
     assert "Latency &amp; &lt;b&gt;jitter&lt;/b&gt; &lt;/i&gt;" in html
     assert '<a href="https://example.com/a?x=1&amp;y=&lt;2&gt;">' in html
     assert "[2] Nimbus &lt;RTC&gt;" in html  # no URL: no link
@@ -61,7 +67,8 @@ def test_hostile_answer_text_titles_sections_and_urls_are_escaped() -> None:
 def test_non_http_source_urls_are_not_linked() -> None:
     citation = hostile_citations()[0]
     answer = Answer(
-        "x [1]", (type(citation)(**{**_asdict(citation), "source_url": "javascript:alert(1)"}),)
+        sections=(Section("", (Point("x", cites=(1,)),)),),
+        citations=(type(citation)(**{**_asdict(citation), "source_url": "javascript:alert(1)"}),),
     )
     html = answer_html(answer, "en")
     assert "<a " not in html
@@ -83,17 +90,20 @@ def test_short_messages_are_not_split() -> None:
     assert split_html("<b>hi</b>") == ["<b>hi</b>"]
 
 
-def test_long_answers_split_at_paragraphs_under_the_limit() -> None:
-    paragraphs = [f"Paragraph {i} " + "word & <x> " * 60 for i in range(40)]
-    answer = Answer("\n\n".join(paragraphs), hostile_citations())
+def test_long_answers_split_at_section_boundaries_under_the_limit() -> None:
+    sections = tuple(
+        Section(f"Section {i}", (Point("word & <x> " * 30, cites=(1,)), Point("more " * 20)))
+        for i in range(40)
+    )
+    answer = Answer(title="Long", sections=sections, citations=hostile_citations())
     parts = split_html(answer_html(answer, "en"))
     assert len(parts) > 1
     for part in parts:
         assert len(part.encode("utf-16-le")) // 2 <= TELEGRAM_LIMIT
         check_html(part)
-        assert part.startswith("Paragraph") or part.startswith("<b>")
+        assert part.startswith("<b>")  # each part opens with a title: no section is cut
     joined = "\n\n".join(parts)
-    assert joined.count("Paragraph") == 40
+    assert joined.count("Section") == 40
     assert "[1] <a href=" in parts[-1]
 
 
@@ -119,14 +129,25 @@ def test_a_line_without_spaces_is_cut_between_entities() -> None:
 
 
 def test_plain_text_for_the_console_lists_sources_and_quotes() -> None:
-    text = answer_plain(Answer("Use <b> [1]", hostile_citations()), with_quotes=True)
-    assert "Use <b> [1]" in text  # no escaping in a terminal
+    answer = Answer(
+        sections=(Section("", (Point("Use <b>", cites=(1,)),)),), citations=hostile_citations()
+    )
+    text = plain_reply(answer, with_quotes=True)
+    assert "• Use <b> [1]" in text  # no escaping in a terminal
     assert f"[1] {hostile_citations()[0].title} — Targets > <i>voice <https://" in text
     assert HOSTILE_QUOTE in text
 
 
 def test_the_source_list_shows_the_cited_sources_and_quotes_show_all() -> None:
-    answer = Answer("Only the first is cited [1].", hostile_citations())
+    answer = Answer(
+        sections=(Section("", (Point("Only the first is cited.", cites=(1,)),)),),
+        citations=hostile_citations(),
+    )
     html = answer_html(answer, "en")
     assert "[1] <a href=" in html and "[2] Nimbus" not in html
     assert "[2] Nimbus &lt;RTC&gt;" in quotes_html(answer, "en")
+
+
+def test_a_lone_title_such_as_an_abstention_is_not_bold() -> None:
+    html = answer_html(Answer(title="Not covered <here>.", abstained=True), "en")
+    assert html == "Not covered &lt;here&gt;."

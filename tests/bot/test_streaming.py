@@ -17,9 +17,9 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from telegram.error import BadRequest, RetryAfter
 
 from bot.streaming import TelegramSink, partial_text, stream_answer
-from knowledge.answer import Answer, Citation
+from knowledge.api import Answer, Citation, InvalidQuestion
 from knowledge.assistant import KnowledgeAssistant
-from knowledge.errors import InvalidQuestion
+from knowledge.domain import load_domain
 from knowledge.llm import LLMAssistant, StreamEvent
 from knowledge.retrieval.retriever import Hit, Retrieval
 from knowledge.retrieval.text import tokenize
@@ -180,7 +180,7 @@ async def test_placeholder_is_sent_before_the_first_words() -> None:
 
 async def test_errors_of_the_assistant_are_raised_to_the_caller() -> None:
     def events() -> Iterator[StreamEvent]:
-        raise InvalidQuestion("Please type a question.")
+        raise InvalidQuestion("empty_question")
         yield  # pragma: no cover
 
     with pytest.raises(InvalidQuestion, match="Please type a question"):
@@ -213,7 +213,7 @@ class _Base(KnowledgeAssistant):
     def __init__(self) -> None:
         lexical = SimpleNamespace(idf=lambda term: 1.0)
         index = SimpleNamespace(snapshot=lambda: SimpleNamespace(lexical=lexical))
-        super().__init__(SimpleNamespace(index=index, glossary=None))  # type: ignore[arg-type]
+        super().__init__(SimpleNamespace(index=index), load_domain())  # type: ignore[arg-type]
         chunk = Chunk(
             text="Run the proof of concept on weak networks with 30% packet loss.",
             source="poc.md",
@@ -240,7 +240,7 @@ async def test_an_llm_failure_midway_ends_in_the_extractive_answer_not_an_error(
     )
     assistant = LLMAssistant(_Base(), model, max_retries=0)
     bot = FakeBot()
-    answer = await run(bot, lambda: assistant.ask_stream("How to test weak networks?"))
+    answer = await run(bot, lambda: assistant.stream("How to test weak networks?"))
     assert answer.notes == ("The LLM answer could not be verified; showing the extractive answer.",)
     assert bot.current == render(answer)
     assert "Here is what the knowledge base says" in (bot.current or "")

@@ -30,9 +30,9 @@ async def test_private_and_group_chat_over_polling(
         fake.message(GROUP, "lunch anyone?")
         fake.message(GROUP, "/ask@selection_bot and for live streaming?")
         await fake.wait_for(lambda: len(fake.texts()) == 2)
-    assert fake.texts(42)[0].startswith("Answer to: What latency should a voice room target?")
+    assert fake.texts(42)[0].startswith("• Answer to: What latency should a voice room target?")
     group_reply = fake.sent("sendMessage", GROUP)[0]
-    assert group_reply.params["text"].startswith("Answer to: and for live streaming?")
+    assert group_reply.params["text"].startswith("• Answer to: and for live streaming?")
     assert "reply_parameters" in group_reply.params
     commands = fake.sent("setMyCommands")
     assert {c.params.get("language_code") for c in commands} == {None, "zh"}
@@ -89,7 +89,7 @@ async def test_chat_migration_is_followed_and_context_moved(
         assert svc(app).state.history(ConversationKey(GROUP, 5, 0), ttl=3600) == []
         # The service message Telegram sends on an upgrade is handled too.
         fake.message(-4002, "", extra={"migrate_to_chat_id": -1005550002})
-    assert fake.texts(new_id)[0].startswith("Answer to: before the upgrade")
+    assert fake.texts(new_id)[0].startswith("• Answer to: before the upgrade")
 
 
 async def test_500_is_retried(fake: FakeTelegram, tmp_path: Path, assistant: FakeAssistant) -> None:
@@ -177,7 +177,7 @@ async def test_sigterm_style_stop_finishes_answers_in_flight(
         fake.message(42, "a slow one")
         await fake.wait_for(lambda: len(slow.calls) == 1)
     # Leaving the block stopped the bot; the answer still went out.
-    assert fake.texts(42)[0].startswith("Answer to: a slow one")
+    assert fake.texts(42)[0].startswith("• Answer to: a slow one")
 
 
 async def test_burst_of_200_questions_from_20_chats(fake: FakeTelegram, tmp_path: Path) -> None:
@@ -196,7 +196,7 @@ async def test_burst_of_200_questions_from_20_chats(fake: FakeTelegram, tmp_path
     assert len(fake.texts()) == 200
     for chat in chats:
         got = [text.split(" [1]")[0] for text in fake.texts(chat)]
-        assert got == [f"Answer to: q{n} from {chat}" for n in range(10)], chat
+        assert got == [f"• Answer to: q{n} from {chat}" for n in range(10)], chat
 
 
 async def test_scheduled_briefing_survives_a_restart(
@@ -296,19 +296,21 @@ async def test_html_telegram_rejects_is_resent_as_plain_text(
         await fake.wait_for(lambda: len(fake.texts(42)) == 1)
     sent = fake.sent("sendMessage", 42)[0].params
     assert "parse_mode" not in sent
-    assert sent["text"].startswith("Answer to: a <tricky> one [1]. Use <b>less</b>")
+    assert sent["text"].startswith("• Answer to: a <tricky> one [1]\n• Use <b>less</b>")
 
 
 class StreamingAssistant(FakeAssistant):
     """An LLM-like assistant: a few words at a time, then the validated answer."""
 
-    def ask_stream(self, question: str, history: Any = ()) -> Any:
-        from knowledge.answer import StreamEvent
+    streams = True
+
+    def stream(self, question: str, history: Any = (), lang: Any = None) -> Any:
+        from knowledge.api import StreamEvent
 
         for word in ("Voice", " rooms", " need", " echo", " cancellation"):
             time.sleep(0.4)
             yield StreamEvent(delta=word)
-        yield StreamEvent(answer=self.ask(question, history))
+        yield StreamEvent(answer=self.ask(question, history, lang))
 
 
 async def test_llm_answers_stream_into_one_edited_message(
@@ -328,7 +330,7 @@ async def test_llm_answers_stream_into_one_edited_message(
         assert len(sends) == 1
         assert sends[0].params["text"].endswith("…")
         assert edits[-1].params["parse_mode"] == "HTML"
-        assert edits[-1].params["text"].startswith("Answer to: What matters for a voice room?")
+        assert edits[-1].params["text"].startswith("• Answer to: What matters for a voice room?")
         times = [call.at for call in [*sends, *edits]]
         assert all(b - a >= 0.9 for a, b in itertools.pairwise(times))
         # The streamed answer is remembered like any other: follow-ups see it.

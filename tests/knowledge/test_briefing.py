@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings, bundled_model_dir
-from knowledge.answer import Answer
 from knowledge.answering.briefing import Briefer
+from knowledge.api import AmbiguousVendor, Answer, InvalidQuestion, UnknownVendor
 from knowledge.assistant import KnowledgeAssistant
+from knowledge.domain import Domain, load_domain
 from knowledge.domain.criteria import default_criteria, load_criteria
 from knowledge.domain.topics import (
-    AmbiguousVendor,
     Scenario,
     ScenarioBook,
     Vendor,
@@ -30,7 +30,7 @@ from knowledge.domain.topics import (
     load_vendor_book,
     recognise_topic,
 )
-from knowledge.errors import InvalidQuestion, UnknownVendor
+from store.language import detect_lang
 
 FIXTURES = Path(__file__).parent / "fixtures" / "briefing"
 MARKER = re.compile(r"\[(\d+)\]")
@@ -48,7 +48,7 @@ def books() -> tuple[VendorBook, ScenarioBook]:
 
 
 def recognise(text: str, books: tuple[VendorBook, ScenarioBook]):
-    return recognise_topic(text, *books, default_criteria().filler)
+    return recognise_topic(text, *books, default_criteria().filler, detect_lang(text))
 
 
 def test_vendor_and_scenario_recognised_case_insensitively(books) -> None:
@@ -82,11 +82,13 @@ def test_unknown_vendor_beside_a_scenario_is_kept_as_unknown(books) -> None:
     assert topic.scenario is not None
 
 
-def test_topic_with_neither_lists_what_is_known(books) -> None:
+def test_topic_with_neither_says_so_in_one_short_line(books) -> None:
     with pytest.raises(InvalidQuestion) as raised:
         recognise("weather tomorrow", books)
     message = str(raised.value)
-    assert "Voice chat rooms" in message and "NimbusRTC" in message and "GalaxyRTC" in message
+    assert "“weather tomorrow”" in message and "Voice chat rooms" in message
+    assert "NimbusRTC" not in message and len(message) < 300
+    assert raised.value.message("zh").startswith("无法判断")
 
 
 def test_resolve_exact_alias_prefix_and_ambiguity(books) -> None:
@@ -99,7 +101,8 @@ def test_resolve_exact_alias_prefix_and_ambiguity(books) -> None:
     assert "NimbusRTC" in str(raised.value) and "GalaxyRTC" in str(raised.value)
     with pytest.raises(UnknownVendor) as unknown:
         vendors.resolve("Twilio")
-    assert "Known vendors" in str(unknown.value) and "NimbusRTC" in str(unknown.value)
+    assert str(unknown.value).startswith("No documents on “Twilio”. Closest: ")
+    assert "NimbusRTC" in str(unknown.value) and len(str(unknown.value)) < 300
 
 
 def test_longer_alias_wins_over_a_shorter_one() -> None:
@@ -171,7 +174,8 @@ def briefer(assistant: KnowledgeAssistant) -> Briefer:
     """A Briefer over the fixture store, with the fixture vendors and scenarios."""
     vendors = load_vendor_book(FIXTURES / "vendors.yaml")
     scenarios = load_scenario_book(FIXTURES / "scenarios.yaml")
-    return Briefer(assistant, vendors, scenarios, default_criteria())
+    domain = Domain(vendors, scenarios, load_domain().glossary, default_criteria())
+    return Briefer(assistant.retrieve, domain)
 
 
 @pytest.fixture(scope="module")
@@ -182,17 +186,17 @@ def chunk_texts(assistant: KnowledgeAssistant) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def nimbus_brief(briefer: Briefer) -> Answer:
-    return briefer.brief("NimbusRTC voice room")
+    return briefer.brief("NimbusRTC voice room", detect_lang("NimbusRTC voice room"))
 
 
 @pytest.fixture(scope="module")
 def galaxy_brief(briefer: Briefer) -> Answer:
-    return briefer.brief("星河音视频 语聊房")
+    return briefer.brief("星河音视频 语聊房", detect_lang("星河音视频 语聊房"))
 
 
 @pytest.fixture(scope="module")
 def comparison(briefer: Briefer) -> Answer:
-    return briefer.compare(["NimbusRTC", "星河"])
+    return briefer.compare(["NimbusRTC", "星河"], "en")
 
 
 def assert_citations_valid(answer: Answer, chunk_texts: dict[str, str]) -> None:
@@ -274,14 +278,14 @@ def test_chinese_topic_gets_chinese_headings_and_attribution(galaxy_brief: Answe
 
 
 def test_unknown_vendor_gets_a_scenario_briefing_saying_so(briefer: Briefer) -> None:
-    answer = briefer.brief("Twilio voice room")
+    answer = briefer.brief("Twilio voice room", detect_lang("Twilio voice room"))
     assert "I have no documents on Twilio; this briefing covers the scenario only." in answer.text
     assert "Gaps" not in answer.text and "What matters for Voice chat rooms" in answer.text
     assert not any(c.vendor for c in answer.citations)
 
 
 def test_known_vendor_without_documents_has_only_gaps(briefer: Briefer) -> None:
-    answer = briefer.brief("EmptyVoice voice room")
+    answer = briefer.brief("EmptyVoice voice room", detect_lang("EmptyVoice voice room"))
     assert "I found nothing in EmptyVoice's own documents" in answer.text
     assert "Latency and connect time: not addressed in EmptyVoice's documents" in answer.text
 
@@ -330,16 +334,20 @@ def test_comparison_attachments_markdown_and_csv(comparison: Answer) -> None:
 
 def test_comparison_rejects_unknown_ambiguous_and_too_few(briefer: Briefer) -> None:
     with pytest.raises(UnknownVendor) as unknown:
-        briefer.compare(["NimbusRTC", "Twilio"])
+        briefer.compare(["NimbusRTC", "Twilio"], "en")
     assert "Twilio" in str(unknown.value) and "GalaxyRTC" in str(unknown.value)
     with pytest.raises(UnknownVendor):
-        briefer.compare(["NimbusRTC", "rtc"])
+        briefer.compare(["NimbusRTC", "rtc"], "en")
     with pytest.raises(InvalidQuestion) as too_few:
-        briefer.compare(["NimbusRTC", "nimbus rtc"])  # the same vendor twice
+        briefer.compare(
+            ["NimbusRTC", "nimbus rtc"], detect_lang(" ".join(["NimbusRTC", "nimbus rtc"]))
+        )  # the same vendor twice
     assert "two different vendors" in str(too_few.value)
 
 
 def test_comparison_in_chinese_when_asked_in_chinese(briefer: Briefer) -> None:
-    answer = briefer.compare(["星河音视频", "云雨音视频"])
+    answer = briefer.compare(
+        ["星河音视频", "云雨音视频"], detect_lang(" ".join(["星河音视频", "云雨音视频"]))
+    )
     assert "各家厂商自己文档中的说法" in answer.text
     assert "NimbusRTC：未说明" in answer.text

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
-from knowledge.answer import Turn
+from knowledge.api import Turn
 from knowledge.assistant import KnowledgeAssistant
 from knowledge.evaluation.questions import EVAL_DOCS, default_questions
 from knowledge.factory import open_assistant

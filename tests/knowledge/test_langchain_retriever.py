@@ -6,7 +6,7 @@ from pathlib import Path
 
 from config.settings import Settings
 from ingest.pipeline import Ingestor
-from knowledge.domain.glossary import Glossary
+from knowledge.domain import load_domain
 from knowledge.retrieval.index import LiveIndex
 from knowledge.retrieval.langchain_adapters import KnowledgeRetriever
 from knowledge.retrieval.retriever import HybridRetriever
@@ -24,7 +24,8 @@ def test_invoke_returns_documents_with_our_metadata(
         "# NimbusRTC\n\nNimbusRTC states a 99.95% SLA.\n"
     )
     Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
-    hybrid = HybridRetriever(LiveIndex(open_store(store_settings)), fake_embedder, Glossary([]))  # type: ignore[arg-type]
+    index = LiveIndex(open_store(store_settings))
+    hybrid = HybridRetriever(index, fake_embedder, load_domain())  # type: ignore[arg-type]
     retriever = KnowledgeRetriever(retriever=hybrid, k=2)
     documents = retriever.invoke("echo cancellation in voice rooms")
     assert documents[0].metadata["source"].endswith("voice.md")

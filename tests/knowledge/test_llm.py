@@ -20,11 +20,13 @@ from langchain_core.language_models.fake_chat_models import (
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from config.settings import Settings
-from knowledge.answer import Answer, Turn
+from knowledge.api import Answer, Turn
 from knowledge.assistant import KnowledgeAssistant
+from knowledge.domain import load_domain
 from knowledge.llm import LLMAssistant, StreamEvent, build_chat_model, validate
 from knowledge.llm.prompt import SYSTEM_PROMPT, build_messages
-from knowledge.llm.validate import NOTES, is_connective
+from knowledge.llm.validate import is_connective
+from knowledge.messages import message
 from knowledge.retrieval.retriever import Hit, Retrieval
 from knowledge.retrieval.text import split_sentences, tokenize
 from store.schema import Chunk
@@ -80,6 +82,8 @@ ZH = Chunk(
     lang="zh",
 )
 
+VENDORS = load_domain().vendors
+
 
 def hit(chunk: Chunk) -> Hit:
     """A retrieved chunk with strong evidence."""
@@ -108,7 +112,7 @@ class StubAssistant(KnowledgeAssistant):
     def __init__(self, fixed: Retrieval) -> None:
         lexical = SimpleNamespace(idf=lambda term: 1.0)
         index = SimpleNamespace(snapshot=lambda: SimpleNamespace(lexical=lexical))
-        super().__init__(SimpleNamespace(index=index, glossary=None))  # type: ignore[arg-type]
+        super().__init__(SimpleNamespace(index=index), load_domain())  # type: ignore[arg-type]
         self.fixed = fixed
         self.retrieve_calls = 0
 
@@ -161,13 +165,13 @@ def test_valid_answer_is_kept_and_citations_renumbered_in_order_of_appearance() 
         "- Agora states a typical latency of 400 ms [2].\n"
         "- Run the proof of concept on weak networks with 30% packet loss [1]."
     )
-    result = validate(text, HITS)
+    result = validate(text, HITS, vendors=VENDORS)
     assert result.ok and result.answer is not None
     answer = result.answer
     assert answer.text.splitlines() == [
         "Here is what to check:",
-        "- Agora states a typical latency of 400 ms [1].",
-        "- Run the proof of concept on weak networks with 30% packet loss [2].",
+        "• Agora states a typical latency of 400 ms. [1]",
+        "• Run the proof of concept on weak networks with 30% packet loss. [2]",
     ]
     assert [c.chunk_id for c in answer.citations] == [AGORA.id, POC.id]
     assert answer.citations[0].source == "vendor-agora.en.md"
@@ -181,7 +185,7 @@ def test_sentence_with_an_unknown_citation_is_removed() -> None:
         "Run the proof of concept on weak networks [1]. Vendor X has the lowest latency [9]. "
         "Measure stalls per hour on real devices [1][4]. Agora states 400 ms latency [2]."
     )
-    result = validate(text, HITS)
+    result = validate(text, HITS, vendors=VENDORS)
     assert result.answer is not None
     assert "Vendor X" not in result.answer.text
     assert "stalls" not in result.answer.text  # [4] is unknown too: the whole sentence goes
@@ -196,7 +200,7 @@ def test_factual_sentence_without_citation_is_removed_but_a_lead_in_is_kept() ->
         "Most vendors reach 200 ms on 4G networks. "
         "Agora states a latency of 400 ms [2]."
     )
-    result = validate(text, HITS)
+    result = validate(text, HITS, vendors=VENDORS)
     assert result.answer is not None
     assert result.answer.text.startswith("In short:")
     assert "200 ms" not in result.answer.text
@@ -213,7 +217,7 @@ def test_factual_sentence_without_citation_is_removed_but_a_lead_in_is_kept() ->
     ],
 )
 def test_short_neutral_transitions_count_as_connectives(sentence: str) -> None:
-    assert is_connective(sentence)
+    assert is_connective(sentence, book=VENDORS)
 
 
 @pytest.mark.parametrize(
@@ -232,12 +236,12 @@ def test_short_neutral_transitions_count_as_connectives(sentence: str) -> None:
     ],
 )
 def test_claims_are_not_connectives(sentence: str) -> None:
-    assert not is_connective(sentence)
+    assert not is_connective(sentence, book=VENDORS)
 
 
 def test_only_two_connectives_survive() -> None:
     text = "In short:\nFirst things first.\nNow the details.\nRun the proof of concept [1]."
-    result = validate(text, HITS)
+    result = validate(text, HITS, vendors=VENDORS)
     assert result.answer is not None
     assert "Now the details." not in result.answer.text
     assert [r.reason for r in result.removed] == ["too many uncited sentences"]
@@ -245,7 +249,7 @@ def test_only_two_connectives_survive() -> None:
 
 def test_quotes_come_from_the_chunk_not_from_the_model() -> None:
     text = "Measuring stalls per hour and first-frame time on real devices matters [1]."
-    result = validate(text, HITS)
+    result = validate(text, HITS, vendors=VENDORS)
     assert result.answer is not None
     (citation,) = result.answer.citations
     # The best matching chunk sentence, verbatim; never the model's sentence.
@@ -256,26 +260,30 @@ def test_quotes_come_from_the_chunk_not_from_the_model() -> None:
 
 def test_vendor_claims_stay_attributed() -> None:
     text = "The typical end-to-end latency is 400 ms [2]. Agora covers iOS and Android [2]."
-    result = validate(text, HITS)
+    result = validate(text, HITS, vendors=VENDORS)
     assert result.answer is not None
-    first, second = split_sentences(result.answer.text)
-    assert first == "According to Agora, the typical end-to-end latency is 400 ms [1]."
-    assert second == "Agora covers iOS and Android [1]."  # names the vendor: left as it is
+    first, second = result.answer.sections[0].points
+    assert first.text == "According to Agora, the typical end-to-end latency is 400 ms."
+    assert second.text == "Agora covers iOS and Android."  # names the vendor: left as it is
+    assert first.cites == second.cites == (1,) and first.claim_of == "Agora"
+    assert "• Agora covers iOS and Android. [1]" in result.answer.text  # not quoted as verbatim
 
 
 def test_chinese_vendor_claim_attributed_and_alias_recognised() -> None:
     hits = (hit(ZH),)
-    result = validate("端到端延时约为400毫秒[1]。声网的弱网测试覆盖30%丢包[1]。", hits)
+    result = validate(
+        "端到端延时约为400毫秒[1]。声网的弱网测试覆盖30%丢包[1]。", hits, "zh", VENDORS
+    )
     assert result.answer is not None
-    first, second = split_sentences(result.answer.text)
-    assert first == "据Agora称，端到端延时约为400毫秒[1]。"
-    assert second.startswith("声网")  # 声网 is Agora's alias: already attributed
+    first, second = result.answer.sections[0].points
+    assert first.text == "据Agora称，端到端延时约为400毫秒。"
+    assert second.text.startswith("声网")  # 声网 is Agora's alias: already attributed
     assert_contract(result.answer, hits)
 
 
 def test_numbers_the_sources_do_not_state_are_removed() -> None:
     text = "Run the proof of concept on weak networks [1]. Agora states 250 ms latency [2]."
-    result = validate(text, HITS)
+    result = validate(text, HITS, vendors=VENDORS)
     assert result.answer is not None
     assert "250" not in result.answer.text
     assert [r.reason for r in result.removed] == ["unsupported number"]
@@ -285,7 +293,7 @@ def test_citation_forms_are_normalised() -> None:
     text = (
         "Run the proof of concept on weak networks. [1] Agora lists SDKs for iOS [1, 2]. Agora【2】"
     )
-    result = validate(text, HITS)
+    result = validate(text, HITS, vendors=VENDORS)
     assert result.answer is not None
     assert "[1][2]" in result.answer.text
     assert "【" not in result.answer.text
@@ -293,14 +301,16 @@ def test_citation_forms_are_normalised() -> None:
 
 
 def test_nothing_cited_is_rejected() -> None:
-    result = validate("Vendors differ. Choose carefully and test everything.", HITS)
+    result = validate(
+        "Vendors differ. Choose carefully and test everything.", HITS, vendors=VENDORS
+    )
     assert not result.ok
     assert result.kept == 0
 
 
 def test_mostly_invalid_answer_is_rejected() -> None:
     text = "Run the proof of concept [1]. X is 10 ms [7]. Y is 5 ms [8]. Z costs $1 a minute."
-    assert not validate(text, HITS).ok
+    assert not validate(text, HITS, vendors=VENDORS).ok
 
 
 # --- prompt and injection ------------------------------------------------------------------
@@ -361,7 +371,7 @@ def test_a_sentence_citing_the_injected_source_is_removed() -> None:
         "Measure stalls per hour on real devices [1]. "
         "We recommend vendor X for every scenario [3]."
     )
-    result = validate(reply, HITS)
+    result = validate(reply, HITS, vendors=VENDORS)
     assert result.answer is not None
     assert "vendor X" not in result.answer.text
     assert [r.reason for r in result.removed] == ["cites a source carrying instructions"]
@@ -374,12 +384,11 @@ def test_ask_returns_the_validated_llm_answer_with_the_same_retrieval() -> None:
     base = StubAssistant(retrieval())
     assistant = LLMAssistant(base, fake_model("Run the proof of concept on weak networks [1]."))
     answer = assistant.ask(QUESTION)
-    assert answer.text == "Run the proof of concept on weak networks [1]."
+    assert answer.text == "• Run the proof of concept on weak networks. [1]"
     assert not answer.abstained and not answer.notes
     assert base.retrieve_calls == 1
     assert assistant.retrieve(QUESTION) is base.fixed
-    assert assistant.retriever is base.retriever and assistant.healthy()
-    assert isinstance(assistant, KnowledgeAssistant)
+    assert assistant.base is base and assistant.healthy() and assistant.streams
 
 
 def test_when_retrieval_abstains_the_model_is_not_called() -> None:
@@ -387,7 +396,7 @@ def test_when_retrieval_abstains_the_model_is_not_called() -> None:
     answer = LLMAssistant(StubAssistant(retrieval(dense=0.5)), model).ask(QUESTION)
     assert answer.abstained and not answer.citations
     _, streamed = final_of(
-        LLMAssistant(StubAssistant(retrieval(dense=0.5)), model).ask_stream(QUESTION)
+        LLMAssistant(StubAssistant(retrieval(dense=0.5)), model).stream(QUESTION)
     )
     assert streamed.abstained
     assert model.i == 0  # never invoked
@@ -396,10 +405,12 @@ def test_when_retrieval_abstains_the_model_is_not_called() -> None:
 def test_ask_stream_yields_deltas_then_the_validated_answer() -> None:
     reply = "In short:\nRun the proof of concept on weak networks [1]. Vendor X is best [9]."
     assistant = LLMAssistant(StubAssistant(retrieval()), fake_model(reply))
-    deltas, answer = final_of(assistant.ask_stream(QUESTION))
+    deltas, answer = final_of(assistant.stream(QUESTION))
     assert len(deltas) > 5
     assert "".join(deltas) == reply  # the raw text as it streamed …
-    assert answer.text == "In short:\nRun the proof of concept on weak networks [1]."  # … validated
+    assert (
+        answer.text == "In short:\n• Run the proof of concept on weak networks. [1]"
+    )  # … validated
     assert_contract(answer)
 
 
@@ -408,9 +419,9 @@ def test_a_stream_failing_midway_ends_with_the_extractive_answer_and_a_note() ->
         responses=["Run the proof of concept on weak networks [1]."], error_on_chunk_number=10
     )
     base = StubAssistant(retrieval())
-    deltas, answer = final_of(LLMAssistant(base, model, max_retries=2).ask_stream(QUESTION))
+    deltas, answer = final_of(LLMAssistant(base, model, max_retries=2).stream(QUESTION))
     assert "".join(deltas) == "Run the pr"  # shown text is never retried
-    assert answer.notes == (NOTES["en"],)
+    assert answer.notes == (message("llm_unverified", "en"),)
     assert answer.text.startswith("Here is what the knowledge base says:")  # the extractive one
     assert_contract(answer)
 
@@ -418,7 +429,7 @@ def test_a_stream_failing_midway_ends_with_the_extractive_answer_and_a_note() ->
 @pytest.mark.parametrize("reply", ["", "   \n "])
 def test_an_empty_answer_falls_back(reply: str) -> None:
     answer = LLMAssistant(StubAssistant(retrieval()), fake_model(reply)).ask(QUESTION)
-    assert answer.notes == (NOTES["en"],)
+    assert answer.notes == (message("llm_unverified", "en"),)
     assert answer.citations and not answer.abstained
 
 
@@ -432,7 +443,7 @@ def test_an_unverifiable_answer_falls_back_with_a_note() -> None:
 
 def test_brief_and_compare_stay_extractive() -> None:
     base = StubAssistant(retrieval())
-    base.brief = lambda topic: Answer(text=f"brief {topic}")  # type: ignore[method-assign]
+    base.brief = lambda topic, lang=None: Answer(text=f"brief {topic}")  # type: ignore[method-assign]
     assistant = LLMAssistant(base, fake_model("unused"))
     assert assistant.brief("voice room").text == "brief voice room"
 
@@ -501,7 +512,7 @@ def served(server: FakeOpenAIServer, *replies: Reply, **settings: object) -> LLM
 def run(assistant: LLMAssistant, stream: bool) -> Answer:
     """One answer, through `ask` (one JSON response) or `ask_stream` (server-sent events)."""
     if stream:
-        return final_of(assistant.ask_stream(QUESTION))[1]
+        return final_of(assistant.stream(QUESTION))[1]
     return assistant.ask(QUESTION)
 
 
@@ -520,8 +531,8 @@ def test_server_valid_answer_is_validated_and_usage_logged(
     answer = run(served(server, Reply(VALID, usage=(321, 45))), stream)
     assert answer.text == (
         "Here is what to check:\n"
-        "- Run the proof of concept on weak networks with 30% packet loss [1].\n"
-        "- According to Agora, the typical end-to-end latency is 400 ms [2]."
+        "• Run the proof of concept on weak networks with 30% packet loss. [1]\n"
+        "• According to Agora, the typical end-to-end latency is 400 ms. [2]"
     )
     assert not answer.notes
     assert_contract(answer)
@@ -550,20 +561,20 @@ def test_server_answer_with_invalid_citations_loses_those_sentences(
 def test_server_answer_of_uncited_facts_falls_back(server: FakeOpenAIServer, stream: bool) -> None:
     reply = "Agora is the cheapest vendor. LiveKit has 50 ms latency. Pick Agora."
     answer = run(served(server, Reply(reply)), stream)
-    assert answer.notes == (NOTES["en"],)
+    assert answer.notes == (message("llm_unverified", "en"),)
     assert answer.text.startswith("Here is what the knowledge base says:")
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
 def test_server_empty_answer_falls_back(server: FakeOpenAIServer, stream: bool) -> None:
     answer = run(served(server, Reply("")), stream)
-    assert answer.notes == (NOTES["en"],) and answer.citations
+    assert answer.notes == (message("llm_unverified", "en"),) and answer.citations
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
 def test_server_500_falls_back(server: FakeOpenAIServer, stream: bool) -> None:
     answer = run(served(server, Reply(status=500)), stream)
-    assert answer.notes == (NOTES["en"],) and answer.citations
+    assert answer.notes == (message("llm_unverified", "en"),) and answer.citations
     assert len(server.requests) == 1  # LLM_MAX_RETRIES=0
 
 
@@ -578,7 +589,7 @@ def test_server_500_is_retried_within_the_bound(server: FakeOpenAIServer) -> Non
 def test_server_500_every_time_stops_after_the_retries(server: FakeOpenAIServer) -> None:
     assistant = served(server, Reply(status=503), llm_max_retries=2)
     assistant.backoff = 0.01
-    assert run(assistant, stream=False).notes == (NOTES["en"],)
+    assert run(assistant, stream=False).notes == (message("llm_unverified", "en"),)
     assert len(server.requests) == 3
 
 
@@ -588,7 +599,7 @@ def test_server_slower_than_the_timeout_falls_back(server: FakeOpenAIServer, str
     started = time.monotonic()
     answer = run(assistant, stream)
     assert time.monotonic() - started < 4.0
-    assert answer.notes == (NOTES["en"],) and answer.citations
+    assert answer.notes == (message("llm_unverified", "en"),) and answer.citations
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
@@ -596,7 +607,7 @@ def test_refused_connection_falls_back(stream: bool) -> None:
     config = llm_settings(llm_base_url=f"http://127.0.0.1:{closed_port()}/v1")
     assistant = LLMAssistant.from_settings(StubAssistant(retrieval()), config)
     answer = run(assistant, stream)
-    assert answer.notes == (NOTES["en"],) and answer.citations
+    assert answer.notes == (message("llm_unverified", "en"),) and answer.citations
 
 
 def test_the_key_never_appears_in_logs_or_errors(
@@ -658,7 +669,7 @@ def test_open_assistant_returns_the_llm_assistant_when_configured(
     assert isinstance(assistant, LLMAssistant)
     # The fake embedder is a bag of words: a question close to the text clears the thresholds.
     answer = assistant.ask("Run the proof of concept on weak networks with 30% packet loss?")
-    assert answer.text == "Run the proof of concept on weak networks with 30% packet loss [1]."
+    assert answer.text == "• Run the proof of concept on weak networks with 30% packet loss. [1]"
     assert answer.citations[0].source.endswith("poc.md")
     assert answer.citations[0].quote in assistant.retrieve("proof of concept").hits[0].chunk.text
     assert len(server.requests) == 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.answer import Turn
+from knowledge.api import Turn
 from knowledge.domain.glossary import Glossary, Term, default_glossary
 from knowledge.retrieval.followup import is_follow_up, retrieval_query
 from knowledge.retrieval.lexical import BM25Index
