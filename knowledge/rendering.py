@@ -29,7 +29,8 @@ def attributed(point: Point, lang: str) -> str:
     who claims it, in the reader's language, needs no second attribution, nor does a paraphrase
     (it names the vendor in its own words)."""
     text = point.text
-    if point.claim_of and point.verbatim and not ((point.source_lang or lang) == lang and _ATTRIBUTED.search(text)):
+    says_who = (point.source_lang or lang) == lang and bool(_ATTRIBUTED.search(text))
+    if point.claim_of and point.verbatim and not says_who:
         text = message("vendor_states", lang, vendor=point.claim_of, text=text)
     if point.source_lang and point.source_lang != lang:
         text += message(f"from_{point.source_lang}_source", lang)
