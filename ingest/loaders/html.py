@@ -80,6 +80,15 @@ def _span(cell: Tag, name: str) -> int:
     return min(int(value), _MAX_SPAN) if value.isdigit() and int(value) > 0 else 1
 
 
+def _fill_spanned(texts: list[str], below: dict[int, tuple[str, int]]) -> None:
+    """Append the cells that rows above span down into, at the columns they cover."""
+    while len(texts) in below:
+        text, left = below.pop(len(texts))
+        if left > 1:
+            below[len(texts)] = (text, left - 1)
+        texts.append(text)
+
+
 def _html_table(table: Tag) -> Block | None:
     """Rows under their headers: `<th>` rows on top (or in `<thead>`), else `<th>` per row."""
     grid: list[list[str]] = []
@@ -90,16 +99,8 @@ def _html_table(table: Tag) -> Block | None:
         if not cells:
             continue
         texts: list[str] = []
-
-        def fill_spanned() -> None:
-            while len(texts) in below:
-                text, left = below.pop(len(texts))
-                if left > 1:
-                    below[len(texts)] = (text, left - 1)
-                texts.append(text)
-
         for cell in cells:
-            fill_spanned()
+            _fill_spanned(texts, below)
             text = collapse(_text_of(cell))
             rows_down = _span(cell, "rowspan")
             # A cell spanning columns or rows fills each, so values stay under their headers.
@@ -107,7 +108,7 @@ def _html_table(table: Tag) -> Block | None:
                 if rows_down > 1:
                     below[len(texts)] = (text, rows_down - 1)
                 texts.append(text)
-        fill_spanned()
+        _fill_spanned(texts, below)
         grid.append(texts)
         in_head = row.find_parent("thead") is not None
         kinds.append((in_head or all(cell.name == "th" for cell in cells), cells[0].name == "th"))

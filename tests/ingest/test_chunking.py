@@ -278,7 +278,9 @@ def test_chunks_are_trimmed_non_empty_and_deterministic() -> None:
     first = chunk_document(doc, count)
     assert first == chunk_document(doc, count)
     assert first == [DraftChunk("Spaced text.\nline one\n\n  line two", "Body", "en")]
-    assert chunk_document(_doc(Block("heading", "Empty", 1)), count) == []
+    # A document of headings only still has its headings to index.
+    lone = chunk_document(_doc(Block("heading", "Lone", 1)), count)
+    assert lone == [DraftChunk("Lone", "", "en")]
 
 
 def test_invalid_budgets_are_rejected() -> None:
