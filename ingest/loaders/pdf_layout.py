@@ -30,7 +30,8 @@ _BOLD_NAME = re.compile(r"bold|black|heavy|demi|semibold", re.I)
 _SHORT_LINE = 0.8
 # Drawn at least this much larger than the body, a short line reads as a heading.
 HEADING_SCALE = 1.15
-# When more lines than this share look like headings, size does not mark headings here.
+# When more of the text than this share looks like headings, size does not mark headings here
+# (slides, posters).
 _MAX_HEADING_SHARE = 0.5
 _MAX_LEVEL = 6
 _HEADING_WIDTH = 100
@@ -151,7 +152,8 @@ def heading_levels(lines: list[PdfLine]) -> dict[int, int]:
             larger[index] = line.size
         elif line.bold and not body_bold and abs(line.size - body) < body * 0.05:
             bolder.append(index)
-    if len(larger) + len(bolder) > _MAX_HEADING_SHARE * sum(1 for ln in lines if ln.text):
+    marked = sum(len(lines[index].text) for index in [*larger, *bolder])
+    if marked > _MAX_HEADING_SHARE * sum(len(line.text) for line in lines):
         return {}
     ranks = {size: rank for rank, size in enumerate(sorted(set(larger.values()), reverse=True))}
     levels = {index: min(ranks[size] + 1, _MAX_LEVEL) for index, size in larger.items()}
