@@ -76,7 +76,8 @@ def test_html_tables_with_thead_spans_and_row_headers() -> None:
     <table><thead><tr><th>Type</th><th>Codec</th><th>Name</th></tr></thead><tbody>
       <tr><td rowspan="2">Image</td><td>JPEG</td><td>jpeg</td></tr>
       <tr><td colspan="2">PNG</td></tr></tbody></table>
-    <table><tr><th>价格</th><td>每分钟 0.01 元</td></tr><tr><th>延迟</th><td>400 毫秒</td></tr></table>
+    <table><tr><th>价格</th><td>每分钟 0.01 元</td></tr>
+      <tr><th>延迟</th><td>400 毫秒</td></tr></table>
     <table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>
     </body></html>"""
     assert _tables("t.html", page) == [
@@ -115,7 +116,7 @@ def test_a_docx_table_keeps_merged_cells_under_their_first_column() -> None:
 
 def test_markdown_han_headings_template_tags_and_cjk_bold() -> None:
     source = (
-        "#部署\n\n{% hint style=\"info\" %}\n**注意：**端口是 1935。\n{% endhint %}\n\n"
+        '#部署\n\n{% hint style="info" %}\n**注意：**端口是 1935。\n{% endhint %}\n\n'
         "Use _FFmpeg_ and `ffprobe`.\n\n<details>\n<summary>More</summary>\n\nHidden text.\n\n"
         "</details>\n"
     )
@@ -149,7 +150,9 @@ VIDEO_LIST = """# Conference talks
 
 ## [SRT for contribution links](https://example.com/v/2)
 """
-ZH_VIDEO_LIST = "# 视频\n\n## 入门\n\n### 推流第一课\n\n### 拉流第二课\n\n## 进阶\n\n### WebRTC 调优\n"
+ZH_VIDEO_LIST = (
+    "# 视频\n\n## 入门\n\n### 推流第一课\n\n### 拉流第二课\n\n## 进阶\n\n### WebRTC 调优\n"
+)
 HTML_VIDEO_LIST = (
     "<html><body><h1>Talks</h1><h2><a href='/a'>Scaling SFUs</a></h2>"
     "<h2><a href='/b'>Echo cancellation</a></h2></body></html>"
