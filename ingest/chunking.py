@@ -13,14 +13,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ingest.document import Block, DraftChunk, LoadedDocument
-from ingest.language import detect_lang
+from store.language import HAN, detect_lang, is_cjk
 from store.schema import SECTION_SEPARATOR
 
 TokenCounter = Callable[[str], int]
 
 _CLOSERS = "”’\"'」』）)》〉】\\]"
 _TERMINATOR = re.compile(rf"(?:[。！？]+|…+|\.\.\.|[!?]+|[;；.])[{_CLOSERS}]*")
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]")
 _ABBREVIATIONS = frozenset(
     "e.g i.e eg ie vs etc cf al approx appx mr mrs ms dr prof inc ltd co corp no nos fig figs "
     "st jr sr dept est min max avg incl ca vol pp p ed eds op resp".split()
@@ -30,12 +29,8 @@ _OPENERS = "\"'“‘(（[「『《"
 # Where an over-long sentence may be cut: after Chinese commas and enumeration marks
 # anywhere, after ASCII ones when a space or a CJK character follows (so 1,000 stays whole),
 # and between table cells.
-_CLAUSE_END = re.compile(r"[，、：]|[,;:](?=\s|[\u3400-\u9fff])|\s\|(?=\s)")
+_CLAUSE_END = re.compile(rf"[，、：]|[,;:](?=\s|[{HAN}])|\s\|(?=\s)")
 _OVERLAP_SLACK = 1.5
-
-
-def _is_cjk(ch: str) -> bool:
-    return bool(ch) and bool(_CJK.match(ch))
 
 
 def _abbreviation_before(text: str, dot: int) -> bool:
@@ -62,17 +57,17 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     if punct[0] == "；":
         return True
     if punct[0] == ";":
-        return _is_cjk(before) and _is_cjk(after)  # a Chinese sentence typed with ASCII ";"
+        return is_cjk(before) and is_cjk(after)  # a Chinese sentence typed with ASCII ";"
     if punct[0] in "!?":
-        return after.isspace() or _is_cjk(after)
+        return after.isspace() or is_cjk(after)
     if not after.isspace():
         # "99.95%", "3.5", "v1.2", "example.com": a dot inside a token ends nothing, but a
         # Chinese sentence typed with an ASCII dot does.
-        return _is_cjk(after) and _is_cjk(before)
+        return is_cjk(after) and is_cjk(before)
     rest = text[end:].lstrip()
     following = rest[:1]
     if punct == "...":
-        return bool(following) and (following.isupper() or _is_cjk(following))
+        return bool(following) and (following.isupper() or is_cjk(following))
     if _abbreviation_before(text, match.start()):
         return False
     # A lower-case word after the dot means the dot was not a sentence end ("approx. two").
@@ -133,7 +128,6 @@ class _Atom:
     pieces: list[_Piece]
     cost: int
     glue: bool = False  # a lead-in paragraph: keep it with the list that follows
-    header: _Piece | None = None  # a table's first row, repeated when the table continues
 
 
 Entry = tuple[int, _Piece]
@@ -213,9 +207,10 @@ class _Chunker:
 
     def _atoms(self, index: int, block: Block, glue: bool) -> list[_Atom]:
         if block.kind == "table":
+            # Each row carries its headers (ingest.loaders.tables), so rows split apart freely.
             rows = [row for row in block.text.split("\n") if row.strip()]
             pieces = [p for row in rows for p in self._pieces(row.strip(), "\n", False)]
-            return self._group(index, pieces, glue, table=True)
+            return self._group(index, pieces, glue)
         if block.kind == "code":
             parts = [part for part in re.split(r"\n\s*\n", block.text) if part.strip()]
             pieces = []
@@ -236,20 +231,14 @@ class _Chunker:
             pieces.extend(self._pieces(sentence, sep, True))
         return self._group(index, pieces, glue)
 
-    def _group(
-        self, index: int, pieces: list[_Piece], glue: bool, table: bool = False
-    ) -> list[_Atom]:
+    def _group(self, index: int, pieces: list[_Piece], glue: bool) -> list[_Atom]:
         if not pieces:
             return []
         pieces[0].sep = ""
         whole = sum(p.cost for p in pieces) + sum(self.join_cost.get(p.sep, 1) for p in pieces[1:])
         if self._fits(whole):
             return [_Atom(index, pieces, whole, glue=glue)]
-        header = pieces[0] if table and self._fits(pieces[0].cost * 3) else None
-        return [
-            _Atom(index, [piece], piece.cost, header=header if position else None)
-            for position, piece in enumerate(pieces)
-        ]
+        return [_Atom(index, [piece], piece.cost) for piece in pieces]
 
     # -- packing -----------------------------------------------------------------------
 
@@ -309,15 +298,13 @@ class _Chunker:
             )
             atoms.extend(self._atoms(index, block, glue))
         out: list[str] = []
-        prefix: list[Entry] = []  # overlap or a repeated table header
+        prefix: list[Entry] = []  # overlap
         members: list[int] = []
         estimate = self.base
         i = 0
         while i < len(atoms):
             atom = atoms[i]
             if not members:
-                if atom.header is not None:
-                    prefix = [(atom.block, atom.header)]
                 while prefix and self._estimate([*prefix, *self._entries(atom)]) > self.max:
                     prefix = prefix[1:]
                 estimate = self._estimate(prefix)
@@ -380,15 +367,29 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def headings_as_text(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """A document of headings only (a list of linked titles): its leaf headings, those with no
+    heading under them, become the list items of their parent's section, so it has text."""
+    if any(block.kind != "heading" for block in blocks):
+        return blocks
+    out: list[Block] = []
+    for index, block in enumerate(blocks):
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        leaf = following is None or following.level <= block.level
+        out.append(Block("list_item", block.text) if leaf else block)
+    return tuple(out)
+
+
 def sections(doc: LoadedDocument) -> Iterator[tuple[str, list[Block]]]:
     """(heading path, body blocks) per section; the document's title heading is not a step."""
-    headings = [block for block in doc.blocks if block.kind == "heading"]
+    blocks = headings_as_text(doc.blocks)
+    headings = [block for block in blocks if block.kind == "heading"]
     level_one = [block for block in headings if block.level == 1]
     title = _norm(doc.meta.title)
     lone_h1 = headings[0] if headings and len(level_one) == 1 and headings[0].level == 1 else None
     path: list[tuple[int, str]] = []
     body: list[Block] = []
-    for block in doc.blocks:
+    for block in blocks:
         if block.kind != "heading":
             body.append(block)
             continue

@@ -15,7 +15,7 @@ from ingest.errors import IngestError
 from ingest.loaders import load_document, read_file
 from ingest.lock import store_lock
 from ingest.manifest import Manifest, ManifestEntry
-from store.client import StoreHandle, describe_store, open_store
+from store.client import StoreHandle, open_store
 from store.schema import Chunk, content_hash
 
 # Chunks embedded per model call: large calls let the model sort by length and pad less, which
@@ -451,8 +451,3 @@ def _under(source: str, prefix: str) -> bool:
 def _delete(store: StoreHandle, ids: list[str]) -> None:
     for start in range(0, len(ids), WRITE_BATCH):
         store.chunks.delete(ids=ids[start : start + WRITE_BATCH])
-
-
-def describe(settings: Settings, store_dir: Path | None) -> str:
-    """Name the store for messages."""
-    return describe_store(settings, store_dir)

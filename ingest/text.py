@@ -9,6 +9,7 @@ import unicodedata
 from charset_normalizer import from_bytes
 
 from ingest.errors import IngestError
+from store.language import CJK, CJK_PUNCT, is_cjk
 
 # File signatures of formats people rename by mistake; named in the error message.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -58,11 +59,10 @@ _INVISIBLE = re.compile(
 # What binary data decoded as text is full of: controls, replacement marks, private use
 # and lone surrogates.
 _GARBAGE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd\ue000-\uf8ff\ud800-\udfff]")
-_CJK_CHAR = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60"
-_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK_CHAR}]) (?=[{_CJK_CHAR}])")
-_CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff60"
-_CJK_ONE = re.compile(f"[{_CJK_CHAR}]")
-_CJK_PUNCT_ONE = re.compile(f"[{_CJK_PUNCT}]")
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{CJK}]) (?=[{CJK}])")
+# Full-width letters and digits are made half-width by `normalize` first, so what is left of
+# CJK_PUNCT in normalised text is punctuation.
+_CJK_PUNCT_ONE = re.compile(f"[{CJK_PUNCT}]")
 
 
 def sniff_binary(data: bytes) -> str | None:
@@ -172,7 +172,7 @@ def join_lines(lines: list[str]) -> str:
         if not line:
             continue
         if previous and not (
-            (_CJK_ONE.match(previous[-1]) and _CJK_ONE.match(line[0]))
+            (is_cjk(previous[-1]) and is_cjk(line[0]))
             or _CJK_PUNCT_ONE.match(previous[-1])
             or _CJK_PUNCT_ONE.match(line[0])
         ):

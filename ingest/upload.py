@@ -26,7 +26,8 @@ class UploadResult:
 def safe_filename(filename: str) -> str:
     """A file name without directories or characters that could escape the upload folder."""
     name = Path(filename.replace("\\", "/")).name.strip()
-    name = re.sub(r"[^\w.\- \u4e00-\u9fff]", "_", name).strip(" .")
+    # \w is Unicode-aware: Chinese names stay readable.
+    name = re.sub(r"[^\w.\- ]", "_", name).strip(" .")
     if not name:
         raise IngestError("the upload has no usable file name")
     return name[:120]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -112,25 +111,6 @@ def is_connection_error(error: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
-
-
-@contextmanager
-def store_errors(where: str) -> Iterator[None]:
-    """Turn a lost connection inside the block into StoreConnectionError naming `where`.
-
-    The collections hold on to their HTTP client, so once the server is back the same handle
-    works again; callers only need to say "unavailable" meanwhile.
-    """
-    try:
-        yield
-    except StoreConnectionError:
-        raise
-    except Exception as error:
-        if is_connection_error(error):
-            raise StoreConnectionError(
-                f"lost the connection to {where} ({_reason(error)})"
-            ) from error
-        raise
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,9 @@ from store.model_build import (
     Q4_SCALES_SUFFIX,
     Q4_VALUES_SUFFIX,
     Q4_WEIGHTS_FILE,
-    QK,
     TOKENIZER_FILE,
 )
+from store.packed_model import QK
 
 _CONFIG_FILE = "config_sentence_transformers.json"
 _POOLING_FOLDER = "1_Pooling"

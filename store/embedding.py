@@ -86,11 +86,6 @@ class Embedder:
         """How many model tokens `text` takes (without the prompt and special tokens)."""
         return len(self._model.tokenizer.tokenize(text))
 
-    @property
-    def max_tokens(self) -> int:
-        """The longest input the model reads; longer passages are truncated by it."""
-        return int(self._model.max_seq_length or 512)
-
 
 def model_identity(model_name_or_path: str) -> str:
     """What the store records as "the model that embedded this": vectors from different

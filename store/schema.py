@@ -4,26 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Literal
 
-DocType = Literal["guide", "vendor", "other"]
-Lang = Literal["zh", "en"]
 DOC_TYPES: tuple[str, ...] = ("guide", "vendor", "other")
-LANGS: tuple[str, ...] = ("zh", "en")
-
-# Metadata keys every chunk carries; Chroma metadata values must be str/int/float/bool.
-METADATA_KEYS: tuple[str, ...] = (
-    "source",
-    "title",
-    "section",
-    "doc_type",
-    "vendor",
-    "lang",
-    "as_of",
-    "source_url",
-    "content_hash",
-    "chunk_index",
-)
 SECTION_SEPARATOR = " > "
 
 
@@ -63,7 +45,7 @@ class Chunk:
             object.__setattr__(self, "id", chunk_id(self.source, self.chunk_index, self.text))
 
     def metadata(self) -> dict[str, str | int]:
-        """The Chroma metadata for this chunk (every key of METADATA_KEYS, never None)."""
+        """The Chroma metadata for this chunk (Chroma values are str/int/float/bool, never None)."""
         return {
             "source": self.source,
             "title": self.title,

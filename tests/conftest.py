@@ -259,7 +259,6 @@ class FakeEmbedder:
     name = "fake-hash-embedder"
     identity = "fake-hash-embedder"
     dimension = FAKE_DIMENSION
-    max_tokens = 512
     batch_size = 32
 
     def tokens(self, text: str) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 
 from ingest.chunking import chunk_document, split_sentences
 from ingest.document import Block, DocumentMeta, DraftChunk, LoadedDocument
-from ingest.language import detect_lang
+from store.language import detect_lang
 
 _TOKEN = re.compile(r"[\u3400-\u9fff]|\w+|[^\w\s]")
 
@@ -211,17 +211,15 @@ def test_tables_and_list_items_stay_whole() -> None:
         assert count(text) <= 50
 
 
-def test_a_long_table_is_split_by_rows_with_its_header_repeated() -> None:
-    rows = ["Vendor | Region | Latency"] + [f"V{n} | R{n} | {n}0 ms" for n in range(40)]
+def test_a_long_table_is_split_between_rows_each_row_whole_with_its_headers() -> None:
+    rows = [f"Vendor: V{n}; Region: R{n}; Latency: {n}0 ms" for n in range(40)]
     chunks = chunk_document(_doc(Block("table", "\n".join(rows))), count, max_tokens=40)
     assert len(chunks) > 2
     seen = []
     for chunk in chunks:
-        lines = chunk.text.split("\n")
-        assert lines[0] == rows[0]
         assert count(chunk.text) <= 40
-        seen.extend(line for line in lines[1:])
-    assert seen == rows[1:]
+        seen.extend(chunk.text.split("\n"))
+    assert seen == rows  # no row cut, none repeated, no bare header line
 
 
 def test_an_overlong_sentence_is_cut_at_commas_then_at_the_budget() -> None:
@@ -280,7 +278,9 @@ def test_chunks_are_trimmed_non_empty_and_deterministic() -> None:
     first = chunk_document(doc, count)
     assert first == chunk_document(doc, count)
     assert first == [DraftChunk("Spaced text.\nline one\n\n  line two", "Body", "en")]
-    assert chunk_document(_doc(Block("heading", "Empty", 1)), count) == []
+    # A document of headings only still has its headings to index.
+    lone = chunk_document(_doc(Block("heading", "Lone", 1)), count)
+    assert lone == [DraftChunk("Lone", "", "en")]
 
 
 def test_invalid_budgets_are_rejected() -> None:

@@ -109,7 +109,7 @@ def test_markdown_front_matter_zh_sets_meta_and_blocks(tmp_path: Path) -> None:
         Block("list_item", "端到端延迟低于 400ms"),
         Block("list_item", "抗丢包：30% 丢包下仍可通话"),
         Block("list_item", "第三项"),
-        Block("table", "指标 | 目标\n延迟 | < 400ms\n卡顿率 | < 1%"),
+        Block("table", "指标：延迟，目标：< 400ms\n指标：卡顿率，目标：< 1%"),
         Block("code", 'room.join("demo")'),
     )
 
@@ -249,7 +249,7 @@ def test_html_keeps_structure_and_drops_noise(tmp_path: Path) -> None:
         Block("list_item", "Latency under 400 ms"),
         Block("list_item", "Nested item"),
         Block("list_item", "Price"),
-        Block("table", "Vendor | Regions\nAgora | 200+"),
+        Block("table", "Vendor: Agora; Regions: 200+"),
         Block("code", "sdk.join(channel)\n  sdk.leave()"),
     )
     joined = " ".join(block.text for block in doc.blocks)
@@ -404,7 +404,7 @@ def test_docx_keeps_headings_lists_and_tables(tmp_path: Path) -> None:
         Block("heading", "Checklist", 2),
         Block("list_item", "Latency under 400 ms"),
         Block("list_item", "Recording included"),
-        Block("table", "Plan | Price | Notes\nBasic | 0.99 USD"),
+        Block("table", "Plan: Basic; Price: 0.99 USD"),
     )
 
 

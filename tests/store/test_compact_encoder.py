@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from config.settings import bundled_model_dir
-from store.model_build import PackedModel, packed_model_path, read_packed_model
+from store.packed_model import PackedModel, packed_model_path, read_packed_model
 
 ROOT = Path(__file__).resolve().parents[2]
 EDGE_CASES = [
@@ -163,7 +163,7 @@ def test_4_bit_layers_expand_to_exactly_the_dequantized_weights() -> None:
     import torch
 
     from store.compact_encoder import ArrayRows, Q4Embedding, Q4Linear
-    from store.model_build import Q4_BLOCK_BYTES, dequantize_q4, unpack_q4
+    from store.packed_model import Q4_BLOCK_BYTES, dequantize_q4, unpack_q4
 
     rows, cols = 6, 64
     rng = np.random.default_rng(7)

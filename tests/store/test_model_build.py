@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 
 from config.settings import bundled_model_dir
-from store.model_build import (
+from store.model_build import build_model, is_up_to_date
+from store.packed_model import (
     ModelBuildError,
-    build_model,
     dequantize_q4,
-    is_up_to_date,
     packed_model_path,
     read_packed_model,
 )

@@ -16,7 +16,6 @@ from store.client import (
     StoreConnectionError,
     is_connection_error,
     open_store,
-    store_errors,
     with_retries,
 )
 from store.schema import Chunk, registry_name
@@ -228,23 +227,17 @@ def test_server_lost_mid_run_fails_clearly_and_recovers(
     store.registry.publish(chunk.source, chunk.content_hash)
 
     chroma_server.kill()
-    with pytest.raises(StoreConnectionError) as caught, store_errors("the test server"):
+    with pytest.raises(Exception) as caught:  # chromadb raises several types for a lost server
         store.chunks.count()
-    assert str(caught.value).startswith("lost the connection to the test server")
+    assert is_connection_error(caught.value)
     with pytest.raises(StoreConnectionError, match="cannot reach the Chroma server"):
         open_store(settings)
 
     chroma_server.restart()
     # The handle opened before the outage works again: no reopening needed to recover.
-    with store_errors("the test server"):
-        assert store.chunks.count() == 1
-        assert store.registry.live_version(chunk.source) == chunk.content_hash
+    assert store.chunks.count() == 1
+    assert store.registry.live_version(chunk.source) == chunk.content_hash
     assert open_store(settings).chunks.count() == 1
-
-
-def test_store_errors_leaves_other_errors_alone() -> None:
-    with pytest.raises(ZeroDivisionError), store_errors("anywhere"):
-        _ = 1 / 0
 
 
 def test_connection_errors_are_recognised_through_their_causes() -> None:
