@@ -52,10 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.errors import IngestError
     from ingest.pipeline import Ingestor
     from ingest.progress import TerminalProgress
-    from store.client import StoreConnectionError, describe_store, is_connection_error
+    from store.client import StoreConnectionError, is_connection_error, locate_store
     from store.embedding import EmbeddingModelError, LazyEmbedder
 
-    where = describe_store(settings, args.store)
+    where = locate_store(settings, args.store).description
     try:
         embedder = LazyEmbedder(settings.embedding_model_path)
         ingestor = Ingestor(

@@ -15,7 +15,7 @@ from ingest.errors import IngestError
 from ingest.loaders import load_document, read_file
 from ingest.lock import store_lock
 from ingest.manifest import Manifest, ManifestEntry
-from store.client import StoreHandle, open_store
+from store.client import StoreHandle, locate_store, open_store
 from store.schema import Chunk, content_hash
 
 # Chunks embedded per model call: large calls let the model sort by length and pad less, which
@@ -139,15 +139,6 @@ def collect_targets(paths: Sequence[Path]) -> tuple[list[Target], list[str], lis
     return targets, synced_dirs, failed
 
 
-def store_identity(settings: Settings, store_dir: Path | None) -> str:
-    """The key the manifest files this store's documents under."""
-    if store_dir is None and settings.uses_chroma_server:
-        where = f"http://{settings.chroma_host}:{settings.chroma_port}"
-    else:
-        where = str((store_dir or settings.chroma_path).resolve())
-    return f"{where}#{settings.chroma_collection}"
-
-
 def manifest_path(settings: Settings) -> Path:
     """Where the manifest lives (DATA_DIR)."""
     return settings.data_dir / "ingest-manifest.sqlite3"
@@ -155,7 +146,7 @@ def manifest_path(settings: Settings) -> Path:
 
 def lock_path(settings: Settings, store_dir: Path | None) -> Path:
     """The lock file of one store."""
-    key = hashlib.sha256(store_identity(settings, store_dir).encode()).hexdigest()[:16]
+    key = hashlib.sha256(locate_store(settings, store_dir).key.encode()).hexdigest()[:16]
     return settings.data_dir / "locks" / f"ingest-{key}.lock"
 
 
@@ -190,7 +181,7 @@ class Ingestor:
         ):
             store = open_store(self.settings, self.store_dir)
             manifest = Manifest(
-                manifest_path(self.settings), store_identity(self.settings, self.store_dir)
+                manifest_path(self.settings), locate_store(self.settings, self.store_dir).key
             )
             try:
                 _Run(self, store, manifest, report).execute(targets, synced_dirs)

@@ -11,16 +11,10 @@ from knowledge.assistant import KnowledgeAssistant
 from knowledge.domain import load_domain
 from knowledge.retrieval.index import LiveIndex, TokenCache, token_cache_path
 from knowledge.retrieval.retriever import HybridRetriever
-from store.client import StoreConnectionError, open_store, with_retries
+from store.client import StoreConnectionError, locate_store, open_store, with_retries
 from store.embedding import get_embedder
 
 log = logging.getLogger(__name__)
-
-
-def _store_key(settings: Settings, store_dir: Path | None) -> str:
-    if store_dir is None and settings.uses_chroma_server:
-        return f"http://{settings.chroma_host}:{settings.chroma_port}#{settings.chroma_collection}"
-    return f"{(store_dir or settings.chroma_path).resolve()}#{settings.chroma_collection}"
 
 
 def _warn_about_other_models(embedded_by: dict[str, str], identity: str) -> None:
@@ -48,7 +42,7 @@ def open_assistant(
         raise StoreUnavailable(detail=str(error)) from None
     embedder = get_embedder(settings.embedding_model_path)
     _warn_about_other_models(store.registry.embedders(), embedder.identity)
-    cache = TokenCache(token_cache_path(settings.data_dir, _store_key(settings, store_dir)))
+    cache = TokenCache(token_cache_path(settings.data_dir, locate_store(settings, store_dir).key))
     domain = load_domain()
     retriever = HybridRetriever(LiveIndex(store, cache), embedder, domain)
     assistant = KnowledgeAssistant(retriever, domain)

@@ -35,14 +35,41 @@ class StoreConnectionError(Exception):
     """The Chroma server cannot be reached, or the embedded store cannot be opened."""
 
 
-def _server_url(settings: Settings) -> str:
-    return f"http://{settings.chroma_host}:{settings.chroma_port}"
+@dataclass(frozen=True, slots=True)
+class StoreLocation:
+    """Where the store is, resolved once from the settings and an optional `--store DIR`.
+
+    `key` names the store in state files (the ingest manifest, caches): the same store always
+    gives the same key. `description` names it in messages."""
+
+    collection: str
+    path: Path | None  # the embedded store's folder; None for a Chroma server
+    url: str = ""  # the Chroma server's; empty for an embedded store
+
+    @property
+    def key(self) -> str:
+        """The store's identity: its resolved folder or server URL, and the collection."""
+        where = self.url or str(self.path.resolve() if self.path else "")
+        return f"{where}#{self.collection}"
+
+    @property
+    def description(self) -> str:
+        """A human-readable name of the store, for messages."""
+        return f"Chroma server {self.url.removeprefix('http://')}" if self.url else str(self.path)
 
 
-def _http_client(settings: Settings, chroma_settings: object) -> ClientAPI:
+def locate_store(settings: Settings, store_dir: Path | None = None) -> StoreLocation:
+    """The store in use: `store_dir` when given, else the server when CHROMA_HOST is set, else
+    CHROMA_PATH."""
+    if store_dir is None and settings.uses_chroma_server:
+        url = f"http://{settings.chroma_host}:{settings.chroma_port}"
+        return StoreLocation(settings.chroma_collection, None, url)
+    return StoreLocation(settings.chroma_collection, store_dir or settings.chroma_path)
+
+
+def _http_client(settings: Settings, url: str, chroma_settings: object) -> ClientAPI:
     import chromadb
 
-    url = _server_url(settings)
     try:
         # The constructor already talks to the server (it checks the tenant and database).
         client = chromadb.HttpClient(
@@ -74,26 +101,19 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _client(settings: Settings, store_dir: Path | None) -> ClientAPI:
+def _client(settings: Settings, location: StoreLocation) -> ClientAPI:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if store_dir is None and settings.uses_chroma_server:
-        return _http_client(settings, chroma_settings)
-    path = store_dir or settings.chroma_path
+    if location.path is None:
+        return _http_client(settings, location.url, chroma_settings)
+    path = location.path
     try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as error:
         raise StoreConnectionError(f"cannot open the store at {path}: {error}") from None
-
-
-def describe_store(settings: Settings, store_dir: Path | None = None) -> str:
-    """A human-readable name of the store in use, for messages."""
-    if store_dir is None and settings.uses_chroma_server:
-        return f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
-    return str(store_dir or settings.chroma_path)
 
 
 def is_connection_error(error: BaseException) -> bool:
@@ -124,7 +144,8 @@ class StoreHandle:
 
 def open_store(settings: Settings, store_dir: Path | None = None) -> StoreHandle:
     """Open (creating if missing) the store; `store_dir` overrides the configured store."""
-    client = _client(settings, store_dir)
+    location = locate_store(settings, store_dir)
+    client = _client(settings, location)
     try:
         # No embedding function: Chroma's default downloads a model, and we embed ourselves.
         chunks = client.get_or_create_collection(
@@ -139,7 +160,7 @@ def open_store(settings: Settings, store_dir: Path | None = None) -> StoreHandle
     except Exception as error:
         raise StoreConnectionError(
             f"cannot open collection {settings.chroma_collection!r} in "
-            f"{describe_store(settings, store_dir)} ({_reason(error)})"
+            f"{location.description} ({_reason(error)})"
         ) from None
     return StoreHandle(chunks=chunks, registry=DocumentRegistry(registry), client=client)
 
