@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 
 from bot.allocator import limit_allocator_growth
-from config import ConfigError, Settings, load_settings
+from config import Settings
+from config.startup import start_command
 from knowledge.api import Assistant
 
 NO_TOKEN = (
@@ -88,19 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     # Before any thread exists: arenas are created per thread, on first use.
     limit_allocator_growth()
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
-
-    from config.logging import setup_command_logging, setup_logging
-
     # The console is for a person reading answers: warnings only, unless LOG_LEVEL says more.
-    if args.console or (args.console_without_token and settings.telegram_bot_token is None):
-        setup_command_logging(settings)
-    else:
-        setup_logging(settings)
+    settings = start_command(
+        lambda s: args.console or (args.console_without_token and s.telegram_bot_token is None)
+    )
+    if settings is None:
+        return 2
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
 
     console = args.console

@@ -37,17 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run an ingest; returns the exit status."""
     args = build_parser().parse_args(argv)
 
-    from config import ConfigError, load_settings
+    from config.startup import start_command
 
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        print(error, file=sys.stderr)
+    settings = start_command()
+    if settings is None:
         return EXIT_USAGE
-
-    from config.logging import setup_command_logging
-
-    setup_command_logging(settings)
 
     from ingest.errors import IngestError
     from ingest.pipeline import Ingestor

@@ -81,20 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     """Run one knowledge command; returns the exit status."""
     args = build_parser().parse_args(argv)
 
-    from config import ConfigError, load_settings
+    from config.startup import start_command
     from knowledge.api import KnowledgeError
     from store.embedding import EmbeddingModelError
     from store.language import detect_lang
 
-    try:
-        settings = load_settings()
-    except ConfigError as error:
-        print(error, file=sys.stderr)
+    settings = start_command()
+    if settings is None:
         return EXIT_USAGE
-
-    from config.logging import setup_command_logging
-
-    setup_command_logging(settings)
 
     try:
         if args.command == "eval":

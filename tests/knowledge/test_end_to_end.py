@@ -102,12 +102,18 @@ def test_cli_prints_the_design_json(built: tuple[Settings, Path]) -> None:
     )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert set(payload) == {"answer", "citations", "abstained"}
+    assert set(payload) == {"answer", "citations", "abstained", "sections"}
     assert payload["abstained"] is False
     assert payload["citations"]
     for citation in payload["citations"]:
         assert set(citation) == {"n", "source", "title", "section", "chunk_id", "quote"}
         assert f"[{citation['n']}]" in payload["answer"]
+    # The structure the plain `answer` is rendered from: every point's text is in it, cited.
+    points = [point for section in payload["sections"] for point in section["points"]]
+    assert points and all(set(point) == {"text", "cites", "claim_of"} for point in points)
+    numbers = {citation["n"] for citation in payload["citations"]}
+    for point in points:
+        assert point["text"] in payload["answer"] and set(point["cites"]) <= numbers
 
 
 def test_a_store_embedded_by_this_model_opens_without_a_warning(
