@@ -81,6 +81,7 @@ async def run_telegram_mode(settings: Settings) -> None:
         await serve(application, settings, assistant, stop)
     finally:
         application.bot_data["services"].state.close()
+        application.bot_data["services"].queue.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

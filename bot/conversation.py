@@ -20,7 +20,7 @@ from bot.ratelimit import RateLimiter
 from bot.state import BotState, ConversationKey, Meeting
 from bot.texts import detect_lang, t
 from bot.uploads import Uploader, UploadRejected
-from knowledge.answer import Answer
+from knowledge.answer import Answer, Turn
 from knowledge.errors import KnowledgeError, StoreUnavailable
 from knowledge.service import MAX_QUESTION_CHARS, Assistant
 
@@ -62,11 +62,13 @@ class Incoming:
     is_group: bool = False
     language_code: str | None = None
     remember: bool = True  # False for inline queries: no memory, no stored answer
+    replied_answer_id: int | None = None  # the bot's answer this message replies to
 
     @property
     def key(self) -> ConversationKey:
-        """Private chats share one memory; in groups each user has their own, per topic."""
-        return ConversationKey(self.chat_id, self.user_id if self.is_group else 0, self.thread_id)
+        """One memory per private chat, and per group and forum topic: whoever speaks in a
+        thread continues it (a reply to an answer continues that answer's topic)."""
+        return ConversationKey(self.chat_id, 0, self.thread_id)
 
     @property
     def lang(self) -> str:
@@ -200,7 +202,7 @@ class Conversation:
         if refusal:
             return refusal
         question = incoming.argument.strip()
-        history = self.state.history(incoming.key, self.context_ttl) if incoming.remember else []
+        history = self._history(incoming)
         ask_stream = getattr(self.assistant, "ask_stream", None)
         if stream is not None and ask_stream is not None and incoming.remember:
             return await self._ask_streamed(
@@ -212,6 +214,17 @@ class Conversation:
         if not incoming.remember:
             return Reply(incoming.lang, answer=result, question=question)
         return self._remembered(incoming, question, result)
+
+    def _history(self, incoming: Incoming) -> list[Turn]:
+        """What a question follows: the answer it replies to (its question and cited text, so
+        retrieval follows the same topic), else the thread's recent turns."""
+        if not incoming.remember:
+            return []
+        if incoming.replied_answer_id is not None:
+            replied = self.state.get_answer(incoming.replied_answer_id)
+            if replied is not None:
+                return [Turn(question=replied.question, answer=replied.answer.text)]
+        return self.state.history(incoming.key, self.context_ttl)
 
     def _remembered(self, incoming: Incoming, question: str, answer: Answer) -> Reply:
         self.state.add_turn(incoming.key, question, answer.text, self.context_ttl)
@@ -269,8 +282,8 @@ class Conversation:
         return Reply(incoming.lang, notice=t("reset", incoming.lang))
 
     async def _on_sources(self, incoming: Incoming) -> Reply:
-        stored = self.state.last_answer(incoming.key)
-        if stored is None or not stored.answer.citations:
+        stored = self.state.last_answer(incoming.key, with_sources=True)
+        if stored is None:
             return Reply(incoming.lang, notice=t("no_sources", incoming.lang))
         return Reply(
             incoming.lang,

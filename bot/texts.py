@@ -191,6 +191,37 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "无法识别时区“{value}”，请使用 IANA 名称，"
         "例如 Asia/Shanghai、Europe/Berlin、America/New_York。",
     },
+    "media_unreadable": {
+        "en": "I can read text only: write your question, or put it in the caption of a photo "
+        "(admins can also send documents to add to the knowledge base).",
+        "zh": "我只能读取文字：请直接输入问题，或把问题写在图片说明里"
+        "（管理员还可以发送文档加入知识库）。",
+    },
+    "admins_only": {
+        "en": "Only the bot's admins can use this command.",
+        "zh": "只有机器人的管理员可以使用这个命令。",
+    },
+    "gaps_none": {
+        "en": "No abstained or 👎 questions in the last {days} days.",
+        "zh": "最近 {days} 天没有未能回答或被点 👎 的问题。",
+    },
+    "gaps_title": {
+        "en": "What the knowledge base lacks (last {days} days, newest first):",
+        "zh": "知识库缺少的内容（最近 {days} 天，最新在前）：",
+    },
+    "gaps_line": {
+        "en": "• {count}× “{question}” ({when}, {chat_types}; {why})",
+        "zh": "• {count} 次「{question}」（{when}，{chat_types}；{why}）",
+    },
+    "gaps_abstained": {"en": "no answer", "zh": "未能回答"},
+    "gaps_down": {"en": "👎 {n}", "zh": "👎 {n}"},
+    "stats_text": {
+        "en": "Last {days} days: {questions} questions, {abstained} without an answer "
+        "({rate:.0%}), 👍 {up} / 👎 {down}; answer time median {p50} ms, p95 {p95} ms.\n"
+        "Questions per day: {per_day}",
+        "zh": "最近 {days} 天：{questions} 个问题，{abstained} 个未能回答（{rate:.0%}），"
+        "👍 {up} / 👎 {down}；回答耗时中位数 {p50} ms，p95 {p95} ms。\n每天的问题数：{per_day}",
+    },
 }
 
 # What the Telegram command menu shows, per language (set_my_commands).

@@ -40,6 +40,7 @@ class FakeAssistant:
         self.calls: list[tuple[str, Any, tuple[Turn, ...]]] = []
         self.error: Exception | None = None
         self.is_healthy = True
+        self.answer_override: Answer | None = None  # what `ask` answers instead, when set
         self._lock = threading.Lock()
 
     def _work(self) -> None:
@@ -53,6 +54,8 @@ class FakeAssistant:
         with self._lock:
             self.calls.append(("ask", question, tuple(history)))
         self._work()
+        if self.answer_override is not None:
+            return self.answer_override
         return Answer(
             text=f"Answer to: {question} [1]. Use <b>less</b> than 200 ms & test it [2].",
             citations=hostile_citations(),

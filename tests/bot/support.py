@@ -90,6 +90,7 @@ async def running_bot(
         stop.set()
         await asyncio.wait_for(task, 30)
         svc(app).state.close()
+        svc(app).queue.close()
 
 
 class Harness:
@@ -114,6 +115,7 @@ class Harness:
     async def __aexit__(self, *_: object) -> None:
         await self.app.shutdown()
         svc(self.app).state.close()
+        svc(self.app).queue.close()
 
     async def send(self, update: dict[str, Any]) -> None:
         """Process one update as if it came from Telegram."""
