@@ -49,11 +49,10 @@ class DeliveryWorker:
         """Deliver what waits; during an outage, ask Telegram (getMe) with growing pauses."""
         pause = self.probe_seconds
         while True:
-            if self.health.down:
-                if not await self.health.wait_until_back(pause):
-                    await self._probe()
-                    pause = min(pause * 2, MAX_PROBE_SECONDS)
-                    continue
+            if self.health.down and not await self.health.wait_until_back(pause):
+                await self._probe()
+                pause = min(pause * 2, MAX_PROBE_SECONDS)
+                continue
             pause = self.probe_seconds
             self.sender.wakeup.clear()
             await self.flush()
