@@ -29,7 +29,9 @@ from bot.tg.sending import Sender
 from bot.tg.services import SERVICES_KEY, Services
 from bot.uploads import Uploader
 from config import Settings
+from knowledge.gaps import EmbedFn, model_embed
 from knowledge.service import Assistant
+from knowledge.usage import UsageLog
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ def build_application(
     concurrent_updates: int = 512,
     max_reply_age: float = MAX_AGE_SECONDS,
     probe_seconds: float = 1.0,
-    embed: Callable[[list[str]], object] | None = None,
+    embed: EmbedFn | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The bot's Application with its handlers and services; nothing is contacted yet."""
     if settings.telegram_bot_token is None:
@@ -92,6 +94,8 @@ def build_application(
         scheduler=JobQueueScheduler(application, clock=clock),
         context_ttl=context_ttl,
         clock=clock,
+        usage=UsageLog.in_data_dir(settings.data_dir, clock=clock),
+        embed=embed or model_embed(settings.embedding_model_path),
     )
     queue = DeliveryQueue.in_data_dir(settings.data_dir, clock=clock)
     sender = Sender(application.bot, state, queue, health)

@@ -8,6 +8,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from knowledge.answer import Answer, Attachment, Citation, Turn
 from knowledge.errors import UnknownVendor
 
@@ -93,3 +95,13 @@ class FakeAssistant:
     def healthy(self) -> bool:
         """As configured by the test."""
         return self.is_healthy
+
+
+def word_embed(texts: list[str]) -> np.ndarray:
+    """A stand-in for the embedding model: bag of words hashed into 64 dimensions, so wordings
+    sharing most words land close together (no model loads in the bot tests)."""
+    vectors = np.zeros((len(texts), 64), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in text.lower().replace("?", " ").split():
+            vectors[row, sum(map(ord, word)) % 64] += 1.0
+    return vectors
