@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -22,6 +23,8 @@ DATA_DIR = Path(__file__).parent / "data"
 VENDORS_PATH = DATA_DIR / "vendors.yaml"
 SCENARIOS_PATH = DATA_DIR / "scenarios.yaml"
 T = TypeVar("T")
+CLOSEST_SHOWN = 3  # names offered when a name is not known: a short line, not a catalogue
+_SHOWN_CHARS = 60  # of what the user typed, echoed in such a line
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 _SEPARATORS = re.compile(r"[\s\-_·.]+")
 # What splits the leftover of a topic into words: spaces, punctuation of both languages.
@@ -97,6 +100,19 @@ class _Book:
                 if pattern is not None:
                     self._patterns.append((pattern, item))
 
+    def closest(self, typed: str, n: int = CLOSEST_SHOWN, lang: str = "en") -> list[str]:
+        """The display names of the `n` items whose name or alias is most like `typed`."""
+        key = _squash(typed)
+        best: dict[int, tuple[float, Vendor | Scenario]] = {}
+        for _, item in self._patterns:
+            if id(item) not in best:
+                score = max(SequenceMatcher(None, key, _squash(f)).ratio() for f in item.forms)
+                best[id(item)] = (score, item)
+        ranked = sorted(best.values(), key=lambda pair: -pair[0])  # stable: file order on ties
+        return [
+            item.name(lang) if isinstance(item, Scenario) else item.name for _, item in ranked[:n]
+        ]
+
     def mentions(self, text: str) -> list[_Mention]:
         """Every place a name or alias occurs (overlaps included)."""
         found: list[_Mention] = []
@@ -133,13 +149,22 @@ class VendorBook(_Book):
             if len(partial) == 1:
                 return partial[0]
             if len(partial) > 1:
+                names = _join(v.name for v in partial[: CLOSEST_SHOWN + 2])
                 raise AmbiguousVendor(
-                    f"“{typed.strip()}” could mean {_join(v.name for v in partial)}; please name "
-                    f"one of them. Known vendors: {self.listing()}."
+                    f"“{_shown(typed)}” could mean {names}; please name one of them."
                 )
         raise UnknownVendor(
-            f"I don't know a vendor called “{typed.strip()}”. Known vendors: {self.listing()}."
+            f"I don't know a vendor called “{_shown(typed)}”. {self.closest_line(typed)}"
         )
+
+    def closest_line(self, typed: str) -> str:
+        """ "Known vendors closest to that: A, B, C (of 12)." — one short line."""
+        if not self.vendors:
+            return (
+                "No vendors are known yet (add vendor documents and knowledge/data/vendors.yaml)."
+            )
+        names = ", ".join(self.closest(typed))
+        return f"Known vendors closest to that: {names} (of {len(self.vendors)})."
 
     def listing(self) -> str:
         """The known vendors with their aliases, for messages: "Agora (声网), ZEGOCLOUD (即构)"."""
@@ -202,10 +227,11 @@ def recognise_topic(
             unknown = leftover
     scenario = found_scenarios[0] if found_scenarios else None
     if vendor is None and scenario is None:
+        known = scenarios.closest(text, lang=detect_lang(text)) + vendors.closest(text, 2)
         raise InvalidQuestion(
-            f"I couldn't tell which scenario or vendor “{text}” is about. "
-            f"Scenarios I know: {scenarios.listing()}. Vendors I know: {vendors.listing()}. "
-            "Try for example “voice room”, or a vendor and a scenario together."
+            f"I couldn't tell which scenario or vendor “{_shown(text)}” is about. "
+            f"Closest I know: {', '.join(known) or 'none yet'}. "
+            "Try a scenario, a vendor, or both."
         )
     vendor_spans = [m for m in mentions if isinstance(m.item, Vendor)]
     return Topic(
@@ -216,6 +242,11 @@ def recognise_topic(
         unknown_vendor=unknown,
         other_vendors=tuple(v for v in found_vendors if v is not vendor),
     )
+
+
+def _shown(typed: str) -> str:
+    text = " ".join(typed.split())
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
 
 
 def _longest_first(mentions: list[_Mention]) -> list[_Mention]:
