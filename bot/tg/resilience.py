@@ -23,7 +23,8 @@ class RetryingRateLimiter(AIORateLimiter):
     A request that timed out may have reached Telegram, so a retry can duplicate a message;
     a duplicate beats the silence of a lost answer.
 
-    Retries are logged at DEBUG only: `health` (when set) logs the outage once.
+    Retries are logged at DEBUG only: `health` (when set) logs the outage once, and while it
+    knows of an outage nothing is retried here (the durable queue waits instead).
     """
 
     def __init__(
@@ -66,7 +67,10 @@ class RetryingRateLimiter(AIORateLimiter):
             except BadRequest:
                 raise
             except NetworkError as error:
-                if attempt >= self.network_retries:
+                # During a known outage, fail fast: the delivery queue keeps the reply and the
+                # worker's probe finds the end of the outage sooner without retries.
+                outage = self.health is not None and self.health.down
+                if attempt >= self.network_retries or outage:
                     self._failed(error)
                     raise
                 delay = min(self.max_backoff, self.backoff * 2**attempt)

@@ -461,7 +461,10 @@ class FakeTelegram(FakeBotApi):
                     for k, v in (await request.json()).items()
                 }
             else:
-                form = await request.post()
+                try:
+                    form = await request.post()
+                except ConnectionResetError:  # the bot went away mid-request (killed, stopped)
+                    return web.Response(status=499)
                 for key, value in form.items():
                     if isinstance(value, web.FileField):
                         files[key] = (value.filename, value.file.read())
