@@ -14,6 +14,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ DB_NAME = "queue.sqlite3"
 MAX_AGE_SECONDS = 15 * 60
 # A question whose handling crashed the process this many times is not tried again.
 MAX_REPLAYS = 2
+# Update ids remembered to refuse a second copy; a re-delivery only ever concerns recent ones.
+SEEN_KEPT = 10_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS inbox (
@@ -75,6 +78,7 @@ class DeliveryQueue:
         # Updates taken in this process run: Telegram may hand an update out again after a
         # restart, while the inbox replays it too; only the first of them is answered.
         self._seen: set[int] = set()
+        self._seen_order: deque[int] = deque()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
@@ -108,6 +112,9 @@ class DeliveryQueue:
         if update_id in self._seen:
             return False
         self._seen.add(update_id)
+        self._seen_order.append(update_id)
+        if len(self._seen_order) > SEEN_KEPT:
+            self._seen.discard(self._seen_order.popleft())
         with self._tx() as db:
             db.execute(
                 "INSERT OR IGNORE INTO inbox (update_id, payload, at) VALUES (?, ?, ?)",
