@@ -24,7 +24,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/sources – the last answer's sources in full\n"
             "/reset – forget our conversation\n"
             "/meeting 15:30 TOPIC – a briefing 10 minutes before a meeting\n"
-            "/meetings – scheduled briefings · /timezone Asia/Shanghai – your time zone"
+            "/meetings – scheduled briefings · /timezone Asia/Shanghai – your time zone\n"
+            "/gaps · /stats – for admins: what I could not answer, and usage"
         ),
         "zh": (
             "我帮助创业者选择实时音视频和直播服务商，每个结论都附出处。\n\n"
@@ -39,7 +40,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/sources – 上一个回答的完整出处\n"
             "/reset – 清除对话上下文\n"
             "/meeting 15:30 主题 – 会议前 10 分钟发送简报\n"
-            "/meetings – 已安排的简报 · /timezone Asia/Shanghai – 设置时区"
+            "/meetings – 已安排的简报 · /timezone Asia/Shanghai – 设置时区\n"
+            "/gaps · /stats – 管理员：未能回答的问题与使用情况"
         ),
     },
     "ask_usage": {
