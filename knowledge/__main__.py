@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from knowledge.usage_cli import add_commands
 
-    add_commands(commands)
+    add_commands(commands, store)
     return parser
 
 

@@ -12,15 +12,19 @@ from knowledge.gaps import DEFAULT_DAYS, group_gaps, model_embed
 from knowledge.usage import UsageLog
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """The `gaps` and `stats` sub-commands."""
+def add_commands(
+    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+    common: argparse.ArgumentParser,
+) -> None:
+    """The `gaps` and `stats` sub-commands (`common`: --store and --json, as every command has;
+    the usage log itself is under DATA_DIR, whatever the store)."""
     gaps = commands.add_parser(
         "gaps",
+        parents=[common],
         help="questions the bot could not answer or that were voted down, grouped by meaning",
         description="Recent questions that were abstained on or voted 👎, similar ones grouped "
         "by meaning (the embedding model), newest first: the documents to add next.",
     )
-    gaps.add_argument("--json", action="store_true", help="print a JSON list")
     gaps.add_argument("--days", type=int, default=DEFAULT_DAYS, help="look back this many days")
     gaps.add_argument(
         "--no-model",
@@ -29,11 +33,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     stats = commands.add_parser(
         "stats",
+        parents=[common],
         help="questions per day, abstention rate, votes and answer times",
         description="Usage over the last days: questions per day, abstention rate, 👍/👎, "
         "median and p95 answer time.",
     )
-    stats.add_argument("--json", action="store_true", help="print a JSON object")
     stats.add_argument("--days", type=int, default=7, help="look back this many days")
 
 
