@@ -79,7 +79,7 @@ def compare_vendors(
         if vendor not in chosen:
             chosen.append(vendor)
     if len(chosen) < 2:
-        raise InvalidQuestion(LABELS[lang]["too_few"].format(known=vendors.listing()))
+        raise InvalidQuestion(LABELS[lang]["too_few"].format(known=vendors.short_listing()))
     rows: list[list[Cell]] = [[] for _ in criteria.comparison]
     for vendor in chosen:
         used: set[str] = set()  # one sentence answers one criterion (the first that wants it)

@@ -166,6 +166,14 @@ class VendorBook(_Book):
         names = ", ".join(self.closest(typed))
         return f"Known vendors closest to that: {names} (of {len(self.vendors)})."
 
+    def short_listing(self, n: int = 6) -> str:
+        """The first `n` vendor names and how many more: "A, B, C and 9 more" (no aliases)."""
+        names = self.names()
+        if not names:
+            return "none yet"
+        more = f" and {len(names) - n} more" if len(names) > n else ""
+        return ", ".join(names[:n]) + more
+
     def listing(self) -> str:
         """The known vendors with their aliases, for messages: "Agora (声网), ZEGOCLOUD (即构)"."""
         if not self.vendors:
