@@ -18,7 +18,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import ChatMigrated, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -187,14 +187,13 @@ async def on_callback(update: Update, context: Context) -> None:
         stored = svc.state.get_answer(callback.target_id)
         if stored is not None:
             # The count on the buttons is the visible sign that the vote was taken.
-            await query.edit_message_reply_markup(
-                answer_keyboard(
-                    stored.answer,
-                    stored.id,
-                    lang,
-                    votes=svc.state.vote_counts(stored.id),
+            votes = svc.state.vote_counts(stored.id)
+            try:
+                await query.edit_message_reply_markup(
+                    answer_keyboard(stored.answer, stored.id, lang, votes=votes)
                 )
-            )
+            except BadRequest as error:  # "message is not modified": the same vote again
+                log.debug("vote count not shown: %s", error)
     elif callback.action == "q":
         await query.answer()
         reply = conversation.stored_reply(callback.target_id, lang, show_quotes=True)

@@ -90,21 +90,20 @@ async def test_votes_show_on_the_buttons(harness: Harness) -> None:
     sent = harness.api.sent("sendMessage", 42)[-1]
     assert "👍" in _buttons(sent.params)
     callback = sent.params["reply_markup"]["inline_keyboard"][0][1]["callback_data"]
-    await harness.send(
-        harness.api.push(
-            {
-                "callback_query": {
-                    "id": "cb1",
-                    "from": {"id": 42, "is_bot": False, "first_name": "Ann"},
-                    "chat_instance": "x",
-                    "data": callback,
-                    "message": {**sent.result, "chat": {"id": 42, "type": "private"}},
-                }
-            }
-        )
-    )
+    press = {
+        "id": "cb1",
+        "from": {"id": 42, "is_bot": False, "first_name": "Ann"},
+        "chat_instance": "x",
+        "data": callback,
+        "message": {**sent.result, "chat": {"id": 42, "type": "private"}},
+    }
+    await harness.send(harness.api.push({"callback_query": press}))
     edit = harness.api.sent("editMessageReplyMarkup")[-1]
     assert "👍 1" in _buttons(edit.params) and "👎" in _buttons(edit.params)
+    # The same vote again leaves the buttons as they are: Telegram refuses the edit, quietly.
+    harness.api.fail("editMessageReplyMarkup", "bad_request")
+    await harness.send(harness.api.push({"callback_query": {**press, "id": "cb2"}}))
+    assert "Sorry" not in " ".join(harness.api.texts(42))
 
 
 async def test_sources_shows_the_last_answer_that_had_sources(harness: Harness) -> None:
