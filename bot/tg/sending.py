@@ -120,6 +120,9 @@ class Sender:
             return await self.deliver(item)
         finally:
             self._claimed.discard(item.id)
+            # A later reply to this chat may have been left to the worker while this one was
+            # being sent: let it look now rather than at its next idle round.
+            self.wakeup.set()
 
     def claim(self, item_id: int) -> bool:
         """Take a queued reply for sending; False when someone is sending it already."""
