@@ -16,6 +16,8 @@ from typing import Any
 from aiohttp import web
 from telegram.request import BaseRequest, RequestData
 
+from tests.bot.fake_content import Hold, media_content
+
 TOKEN = "123456789:AAHfakeTokenForTests_abcdefghijklmnopq"
 BOT_ID = 123456789
 BOT_USERNAME = "selection_bot"
@@ -57,21 +59,6 @@ class Call:
 
 
 @dataclass
-class Hold:
-    """A call kept waiting: `arrived` is set when it comes, `release()` lets it finish."""
-
-    method: str
-    match: Callable[[dict[str, Any]], bool] | None = None
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-    released: asyncio.Event = field(default_factory=asyncio.Event)
-    used: bool = False
-
-    def release(self) -> None:
-        """Let the held call answer."""
-        self.released.set()
-
-
-@dataclass
 class Rule:
     """Answer the next `times` calls of `method` (matching `match`) with a failure."""
 
@@ -89,27 +76,6 @@ def chat_type(chat_id: int) -> str:
     if chat_id > 0:
         return "private"
     return "supergroup" if str(chat_id).startswith("-100") else "group"
-
-
-def media_content(kind: str, n: int) -> dict[str, Any]:
-    """The content of a photo, voice, sticker or audio message (no caption)."""
-    file = {"file_id": f"{kind}-{n}", "file_unique_id": f"{kind}-u{n}"}
-    if kind == "photo":
-        return {"photo": [{**file, "width": 90, "height": 90}]}
-    if kind == "voice":
-        return {"voice": {**file, "duration": 3}}
-    if kind == "sticker":
-        return {
-            "sticker": {
-                **file,
-                "type": "regular",
-                "width": 512,
-                "height": 512,
-                "is_animated": False,
-                "is_video": False,
-            }
-        }
-    return {"audio": {**file, "duration": 3}}
 
 
 def _failure(rule: Rule) -> tuple[int, dict[str, Any]]:
