@@ -5,7 +5,9 @@ Measured in one run, on this machine:
 - `ask` latency (warm, p50/p95) on the bundled corpus, beside a naive langchain + Chroma top-k;
 - `ask` latency on a synthetic store of N chunks (default 100,000) and the process's memory;
 - resident memory of a process that only answers (bench.rss_probe), and of the real bot
-  (`python -m bot` against a fake Telegram on 127.0.0.1, bench.bot_rss), on the bundled corpus.
+  (`python -m bot` against a fake Telegram on 127.0.0.1, bench.bot_rss), on the bundled corpus;
+- delivery through an outage (bench.bot_burst): 200 questions from 20 chats with a 10-second
+  502 window of the fake Telegram in the middle, each answered exactly once.
 """
 
 from __future__ import annotations
@@ -305,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
         result["rss_mb_answering_process"] = answering_rss(settings, Path(str(ingest["store"])))
         print("bot process memory…", file=sys.stderr)
         result["rss_mb_bot_process"] = bot_rss(settings, Path(str(ingest["store"])), scratch)
+        print("a burst of questions through a Telegram outage…", file=sys.stderr)
+        from bench.bot_burst import bot_burst
+
+        result["bot_burst"] = bot_burst()
         if not args.skip_scale:
             print(f"building a synthetic store of {args.chunks} chunks…", file=sys.stderr)
             started = time.perf_counter()

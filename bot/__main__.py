@@ -59,12 +59,15 @@ async def run_console_mode(settings: Settings) -> None:
     from bot.console import run_console
     from bot.conversation import Conversation
     from bot.state import BotState
+    from knowledge.usage import UsageLog
 
     state = BotState.in_data_dir(settings.data_dir)
+    usage = UsageLog.in_data_dir(settings.data_dir)
     try:
-        await run_console(Conversation(open_assistant(settings), state))
+        await run_console(Conversation(open_assistant(settings), state, usage=usage))
     finally:
         state.close()
+        usage.close()
 
 
 async def run_telegram_mode(settings: Settings) -> None:
@@ -81,7 +84,11 @@ async def run_telegram_mode(settings: Settings) -> None:
     try:
         await serve(application, settings, assistant, stop)
     finally:
-        application.bot_data["services"].state.close()
+        services = application.bot_data["services"]
+        services.state.close()
+        services.queue.close()
+        if services.conversation.usage is not None:
+            services.conversation.usage.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

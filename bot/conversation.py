@@ -15,12 +15,22 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from bot.insights import elapsed_ms, gaps_text, stats_text
 from bot.meetings import MeetingError, local_hhmm, parse_meeting, valid_timezone
 from bot.ratelimit import RateLimiter
 from bot.state import BotState, ConversationKey, Meeting
 from bot.texts import reply_lang, t
 from bot.uploads import Uploader, UploadRejected
-from knowledge.api import MAX_QUESTION_CHARS, Answer, Assistant, KnowledgeError, StoreUnavailable
+from knowledge.api import (
+    MAX_QUESTION_CHARS,
+    Answer,
+    Assistant,
+    KnowledgeError,
+    StoreUnavailable,
+    Turn,
+)
+from knowledge.gaps import EmbedFn
+from knowledge.usage import UsageLog
 from store.language import Lang
 
 log = logging.getLogger(__name__)
@@ -42,8 +52,11 @@ COMMANDS = frozenset(
         "meeting",
         "meetings",
         "timezone",
+        "gaps",
+        "stats",
     }
 )
+ADMIN_COMMANDS = frozenset({"gaps", "stats"})
 _VENDOR_SEPARATORS = re.compile(
     r"\s*(?:,|，|、|;|；|\bvs\.?\b|\bversus\b|\band\b|和|与|对比)\s*", re.IGNORECASE
 )
@@ -61,11 +74,18 @@ class Incoming:
     is_group: bool = False
     language_code: str | None = None
     remember: bool = True  # False for inline queries: no memory, no stored answer
+    replied_answer_id: int | None = None  # the bot's answer this message replies to
 
     @property
     def key(self) -> ConversationKey:
-        """Private chats share one memory; in groups each user has their own, per topic."""
-        return ConversationKey(self.chat_id, self.user_id if self.is_group else 0, self.thread_id)
+        """One memory per private chat, and per group and forum topic: whoever speaks in a
+        thread continues it (a reply to an answer continues that answer's topic)."""
+        return ConversationKey(self.chat_id, 0, self.thread_id)
+
+    @property
+    def chat_type(self) -> str:
+        """ "group" or "private", as the usage log records it (never the user)."""
+        return "group" if self.is_group else "private"
 
     @property
     def lang(self) -> Lang:
@@ -134,6 +154,8 @@ class Conversation:
         context_ttl: float = CONTEXT_TTL_SECONDS,
         answer_timeout: float = ANSWER_TIMEOUT_SECONDS,
         clock: Callable[[], float] = time.time,
+        usage: UsageLog | None = None,
+        embed: EmbedFn | None = None,
     ) -> None:
         self.assistant = assistant
         self.state = state
@@ -144,6 +166,8 @@ class Conversation:
         self.context_ttl = context_ttl
         self.answer_timeout = answer_timeout
         self._clock = clock
+        self.usage = usage  # the usage log /gaps and /stats read (None: not kept)
+        self.embed = embed  # groups /gaps by meaning (None: identical wordings only)
 
     async def handle(self, incoming: Incoming, stream: StreamDelivery | None = None) -> Reply:
         """The reply to one command; knowledge errors become messages, bugs propagate. With
@@ -152,9 +176,20 @@ class Conversation:
         handler = getattr(self, f"_on_{command}", None)
         if command not in COMMANDS or handler is None:
             return Reply(incoming.lang, notice=t("unknown_command", incoming.lang))
-        if command == "ask":
-            return await self._on_ask(incoming, stream)
-        return await handler(incoming)
+        if command in ADMIN_COMMANDS and not self.is_admin(incoming.user_id):
+            return Reply(incoming.lang, notice=t("admins_only", incoming.lang))
+        started = time.perf_counter()
+        reply = await (self._on_ask(incoming, stream) if command == "ask" else handler(incoming))
+        if command in QUESTION_COMMANDS and reply.answer is not None and self.usage is not None:
+            self.usage.record_question(
+                chat_type="inline" if not incoming.remember else incoming.chat_type,
+                command=command,
+                question=reply.question or incoming.argument.strip(),
+                abstained=reply.answer.abstained,
+                elapsed_ms=elapsed_ms(started),
+                answer_id=reply.answer_id,
+            )
+        return reply
 
     # Questions -------------------------------------------------------------------------------
 
@@ -199,7 +234,7 @@ class Conversation:
         if refusal:
             return refusal
         question = incoming.argument.strip()
-        history = self.state.history(incoming.key, self.context_ttl) if incoming.remember else []
+        history = self._history(incoming)
         lang = incoming.lang
         if stream is not None and self.assistant.streams and incoming.remember:
             return await self._ask_streamed(
@@ -214,6 +249,17 @@ class Conversation:
         if not incoming.remember:
             return Reply(incoming.lang, answer=result, question=question)
         return self._remembered(incoming, question, result)
+
+    def _history(self, incoming: Incoming) -> list[Turn]:
+        """What a question follows: the answer it replies to (its question and cited text, so
+        retrieval follows the same topic), else the thread's recent turns."""
+        if not incoming.remember:
+            return []
+        if incoming.replied_answer_id is not None:
+            replied = self.state.get_answer(incoming.replied_answer_id)
+            if replied is not None:
+                return [Turn(question=replied.question, answer=replied.answer.text)]
+        return self.state.history(incoming.key, self.context_ttl)
 
     def _remembered(self, incoming: Incoming, question: str, answer: Answer) -> Reply:
         self.state.add_turn(incoming.key, question, answer.text, self.context_ttl)
@@ -271,8 +317,8 @@ class Conversation:
         return Reply(incoming.lang, notice=t("reset", incoming.lang))
 
     async def _on_sources(self, incoming: Incoming) -> Reply:
-        stored = self.state.last_answer(incoming.key)
-        if stored is None or not stored.answer.citations:
+        stored = self.state.last_answer(incoming.key, with_sources=True)
+        if stored is None:
             return Reply(incoming.lang, notice=t("no_sources", incoming.lang))
         return Reply(
             incoming.lang,
@@ -299,7 +345,21 @@ class Conversation:
         """Store 👍/👎 feedback; the short text to acknowledge it with."""
         if not self.state.record_vote(answer_id, chat_id, user_id, vote):
             return t("answer_gone", lang)
+        if self.usage is not None:
+            self.usage.record_votes(answer_id, *self.state.vote_counts(answer_id))
         return t("feedback_thanks", lang)
+
+    # Admins: what the knowledge base lacks, and usage -----------------------------------------
+
+    async def _on_gaps(self, incoming: Incoming) -> Reply:
+        if self.usage is None:
+            return Reply(incoming.lang, notice=t("gaps_none", incoming.lang, days=0))
+        return Reply(incoming.lang, notice=await gaps_text(self.usage, self.embed, incoming.lang))
+
+    async def _on_stats(self, incoming: Incoming) -> Reply:
+        if self.usage is None:
+            return Reply(incoming.lang, notice=t("unknown_command", incoming.lang))
+        return Reply(incoming.lang, notice=stats_text(self.usage, incoming.lang))
 
     # Time zones and scheduled briefings ------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """What the bot answers: which messages are addressed to it, and as which command.
 
-Private chats: every text is a question. Groups: `/cmd`, `/cmd@thisbot`, an @mention of the
-bot, or a reply to one of its messages; everything else (and anything from a bot) is ignored.
+Private chats: every text (or caption) is a question. Groups: `/cmd`, `/cmd@thisbot`, an
+@mention of the bot, or a reply to one of its messages; everything else (and anything from a
+bot) is ignored.
 """
 
 from __future__ import annotations
@@ -40,8 +41,11 @@ def is_group(message: Message) -> bool:
 
 def _mentions_bot(message: Message, username: str, bot_id: int) -> str | None:
     """The text without the bot's @mention, or None when the bot is not mentioned."""
-    text = message.text or ""
-    entities = message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION])
+    kinds = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+    if message.text is not None:
+        text, entities = message.text, message.parse_entities(kinds)
+    else:
+        text, entities = message.caption or "", message.parse_caption_entities(kinds)
     for entity, value in entities.items():
         mentioned = (
             entity.type == MessageEntity.MENTION and value[1:].lower() == username.lower()
@@ -56,7 +60,8 @@ def _mentions_bot(message: Message, username: str, bot_id: int) -> str | None:
     return None
 
 
-def _replies_to_bot(message: Message, bot_id: int) -> bool:
+def replies_to_bot(message: Message, bot_id: int) -> bool:
+    """True when the message replies to one of the bot's messages (not a forum topic's start)."""
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
         return False
@@ -65,12 +70,13 @@ def _replies_to_bot(message: Message, bot_id: int) -> bool:
 
 
 def route(message: Message | None, username: str, bot_id: int) -> Routed | None:
-    """The command a text message asks of this bot, or None when the bot must stay silent."""
+    """The command a text message (or a caption) asks of this bot, or None when the bot must
+    stay silent."""
     if message is None or message.from_user is None or message.from_user.is_bot:
         return None
     if message.chat.type == ChatType.CHANNEL or message.via_bot is not None:
         return None
-    text = (message.text or "").strip()
+    text = (message.text or message.caption or "").strip()
     if not text:
         return None
     command = parse_command(text)
@@ -86,7 +92,7 @@ def route(message: Message | None, username: str, bot_id: int) -> Routed | None:
     stripped = _mentions_bot(message, username, bot_id)
     if stripped is not None:
         return Routed("ask", stripped)
-    if _replies_to_bot(message, bot_id):
+    if replies_to_bot(message, bot_id):
         return Routed("ask", text)
     return None
 
@@ -99,4 +105,4 @@ def addresses_bot(message: Message, username: str, bot_id: int) -> bool:
     if not is_group(message):
         return message.chat.type == ChatType.PRIVATE
     caption = message.caption or ""
-    return f"@{username}".lower() in caption.lower() or _replies_to_bot(message, bot_id)
+    return f"@{username}".lower() in caption.lower() or replies_to_bot(message, bot_id)

@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS feedback (
     vote INTEGER NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL, at REAL NOT NULL,
     PRIMARY KEY (answer_id, user_id)
 );
+CREATE TABLE IF NOT EXISTS messages (
+    chat_id INTEGER NOT NULL, message_id INTEGER NOT NULL, answer_id INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, message_id)
+);
 CREATE TABLE IF NOT EXISTS timezones (user_id INTEGER PRIMARY KEY, tz TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meetings (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -198,15 +202,47 @@ class BotState:
             ).fetchone()
         return _stored(row)
 
-    def last_answer(self, key: ConversationKey) -> StoredAnswer | None:
-        """The conversation's most recent answer."""
+    def last_answer(
+        self, key: ConversationKey, *, with_sources: bool = False
+    ) -> StoredAnswer | None:
+        """The conversation's most recent answer (that cited sources, with `with_sources`)."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, chat_id, user_id, thread_id, question, answer_json FROM answers"
+                " WHERE chat_id=? AND user_id=? AND thread_id=? ORDER BY id DESC LIMIT 50",
+                (key.chat_id, key.user_id, key.thread_id),
+            ).fetchall()
+        for row in rows:
+            stored = _stored(row)
+            if stored is not None and (not with_sources or stored.answer.citations):
+                return stored
+        return None
+
+    def remember_message(self, chat_id: int, message_id: int, answer_id: int) -> None:
+        """Note which answer a sent message shows, so a reply to it continues that answer."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO messages VALUES (?, ?, ?)", (chat_id, message_id, answer_id)
+            )
+
+    def answer_for_message(self, chat_id: int, message_id: int) -> StoredAnswer | None:
+        """The answer a message of the bot showed, if it showed one."""
         with self._tx() as db:
             row = db.execute(
-                "SELECT id, chat_id, user_id, thread_id, question, answer_json FROM answers"
-                " WHERE chat_id=? AND user_id=? AND thread_id=? ORDER BY id DESC LIMIT 1",
-                (key.chat_id, key.user_id, key.thread_id),
+                "SELECT answer_id FROM messages WHERE chat_id=? AND message_id=?",
+                (chat_id, message_id),
             ).fetchone()
-        return _stored(row)
+        return self.get_answer(row[0]) if row else None
+
+    def vote_counts(self, answer_id: int) -> tuple[int, int]:
+        """(👍, 👎) an answer has received."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM feedback"
+                " WHERE answer_id=?",
+                (answer_id,),
+            ).fetchone()
+        return int(row[0]), int(row[1])
 
     def record_vote(self, answer_id: int, chat_id: int, user_id: int, vote: int) -> bool:
         """Store a 👍 (1) or 👎 (-1); a second vote by the same user replaces the first."""
@@ -301,7 +337,7 @@ class BotState:
     def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """A group became a supergroup: move everything stored under its old id to the new one."""
         with self._tx() as db:
-            for table in ("turns", "answers", "feedback", "meetings"):
+            for table in ("turns", "answers", "feedback", "meetings", "messages"):
                 db.execute(
                     f"UPDATE {table} SET chat_id=? WHERE chat_id=?",
                     (new_chat_id, old_chat_id),

@@ -22,7 +22,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/sources – the last answer's sources in full\n"
             "/reset – forget our conversation\n"
             "/meeting 15:30 TOPIC – a briefing 10 minutes before a meeting\n"
-            "/meetings – scheduled briefings · /timezone Asia/Shanghai – your time zone"
+            "/meetings – scheduled briefings · /timezone Asia/Shanghai – your time zone\n"
+            "/gaps · /stats – for admins: what I could not answer, and usage"
         ),
         "zh": (
             "我帮助创业者选择实时音视频和直播服务商，每个结论都附出处。\n\n"
@@ -37,7 +38,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/sources – 上一个回答的完整出处\n"
             "/reset – 清除对话上下文\n"
             "/meeting 15:30 主题 – 会议前 10 分钟发送简报\n"
-            "/meetings – 已安排的简报 · /timezone Asia/Shanghai – 设置时区"
+            "/meetings – 已安排的简报 · /timezone Asia/Shanghai – 设置时区\n"
+            "/gaps · /stats – 管理员：未能回答的问题与使用情况"
         ),
     },
     "ask_usage": {
@@ -186,6 +188,37 @@ TEXTS: dict[str, dict[str, str]] = {
         "Asia/Shanghai, Europe/Berlin or America/New_York.",
         "zh": "无法识别时区“{value}”，请使用 IANA 名称，"
         "例如 Asia/Shanghai、Europe/Berlin、America/New_York。",
+    },
+    "media_unreadable": {
+        "en": "I can read text only: write your question, or put it in the caption of a photo "
+        "(admins can also send documents to add to the knowledge base).",
+        "zh": "我只能读取文字：请直接输入问题，或把问题写在图片说明里"
+        "（管理员还可以发送文档加入知识库）。",
+    },
+    "admins_only": {
+        "en": "Only the bot's admins can use this command.",
+        "zh": "只有机器人的管理员可以使用这个命令。",
+    },
+    "gaps_none": {
+        "en": "No abstained or 👎 questions in the last {days} days.",
+        "zh": "最近 {days} 天没有未能回答或被点 👎 的问题。",
+    },
+    "gaps_title": {
+        "en": "What the knowledge base lacks (last {days} days, newest first):",
+        "zh": "知识库缺少的内容（最近 {days} 天，最新在前）：",
+    },
+    "gaps_line": {
+        "en": "• {count}× “{question}” ({when}, {chat_types}; {why})",
+        "zh": "• {count} 次「{question}」（{when}，{chat_types}；{why}）",
+    },
+    "gaps_abstained": {"en": "no answer", "zh": "未能回答"},
+    "gaps_down": {"en": "👎 {n}", "zh": "👎 {n}"},
+    "stats_text": {
+        "en": "Last {days} days: {questions} questions, {abstained} without an answer "
+        "({rate:.0%}), 👍 {up} / 👎 {down}; answer time median {p50} ms, p95 {p95} ms.\n"
+        "Questions per day: {per_day}",
+        "zh": "最近 {days} 天：{questions} 个问题，{abstained} 个未能回答（{rate:.0%}），"
+        "👍 {up} / 👎 {down}；回答耗时中位数 {p50} ms，p95 {p95} ms。\n每天的问题数：{per_day}",
     },
 }
 

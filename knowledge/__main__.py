@@ -1,4 +1,5 @@
-"""`python -m knowledge ask|brief|compare|eval`: answers from the store on the command line."""
+"""`python -m knowledge ask|brief|compare|eval|gaps|stats`: answers from the store on the command
+line, and what the bot's usage log says."""
 
 from __future__ import annotations
 
@@ -63,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="evaluation set (JSON list; default: the project's set)",
     )
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the naive baseline run")
+
+    from knowledge.usage_cli import add_commands
+
+    add_commands(commands, store)
     return parser
 
 
@@ -91,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
     try:
+        if args.command in {"gaps", "stats"}:
+            from knowledge.usage_cli import run
+
+            return run(settings, args)
         if args.command == "eval":
             from knowledge.evaluation.cli import run_eval
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -14,10 +16,13 @@ from telegram.ext import Application
 from telegram.request import BaseRequest
 
 from bot.conversation import CONTEXT_TTL_SECONDS, Conversation
+from bot.outbox import MAX_AGE_SECONDS, DeliveryQueue
 from bot.ratelimit import RateLimiter
 from bot.state import BotState
 from bot.texts import COMMANDS
+from bot.tg.delivery import DeliveryWorker
 from bot.tg.handlers import register_handlers
+from bot.tg.health import TelegramHealth
 from bot.tg.jobs import JobQueueScheduler
 from bot.tg.resilience import RetryingRateLimiter
 from bot.tg.sending import Sender
@@ -25,6 +30,8 @@ from bot.tg.services import SERVICES_KEY, Services
 from bot.uploads import Uploader
 from config import Settings
 from knowledge.api import Assistant
+from knowledge.gaps import EmbedFn, model_embed
+from knowledge.usage import UsageLog
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +59,22 @@ def build_application(
     context_ttl: float = CONTEXT_TTL_SECONDS,
     clock: Callable[[], float] = time.time,
     concurrent_updates: int = 512,
+    max_reply_age: float = MAX_AGE_SECONDS,
+    probe_seconds: float = 1.0,
+    embed: EmbedFn | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The bot's Application with its handlers and services; nothing is contacted yet."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    health = TelegramHealth()
+    rate_limiter = rate_limiter or RetryingRateLimiter()
+    rate_limiter.health = health
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(file_base_url(settings.telegram_base_url))
-        .rate_limiter(rate_limiter or RetryingRateLimiter())
+        .rate_limiter(rate_limiter)
         # Answers run concurrently; per-chat order is kept by a lock per chat (handlers).
         .concurrent_updates(concurrent_updates)
     )
@@ -81,13 +94,28 @@ def build_application(
         scheduler=JobQueueScheduler(application, clock=clock),
         context_ttl=context_ttl,
         clock=clock,
+        usage=UsageLog.in_data_dir(settings.data_dir, clock=clock),
+        embed=embed or model_embed(settings.embedding_model_path),
     )
+    queue = DeliveryQueue.in_data_dir(settings.data_dir, clock=clock)
+    sender = Sender(application.bot, state, queue, health)
     application.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         assistant=assistant,
         conversation=conversation,
         state=state,
-        sender=Sender(application.bot, state),
+        sender=sender,
+        queue=queue,
+        health=health,
+        worker=DeliveryWorker(
+            application.bot,
+            sender,
+            queue,
+            health,
+            max_age=max_reply_age,
+            probe_seconds=probe_seconds,
+            clock=clock,
+        ),
     )
     register_handlers(application)
     return application
@@ -140,14 +168,21 @@ async def serve(
             )
         else:
             assert application.updater is not None
+            svc = application.bot_data[SERVICES_KEY]
             await application.updater.start_polling(
-                timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+                timeout=poll_timeout,
+                allowed_updates=Update.ALL_TYPES,
+                # Instead of PTB's traceback per failed poll: one line per outage.
+                error_callback=svc.health.failed,
             )
         await application.start()
-        scheduler = application.bot_data[SERVICES_KEY].conversation.scheduler
+        svc = application.bot_data[SERVICES_KEY]
+        scheduler = svc.conversation.scheduler
         if isinstance(scheduler, JobQueueScheduler):
             armed = scheduler.rearm_all()
             log.info("re-armed %d scheduled briefing(s)", armed)
+        worker = asyncio.create_task(svc.worker.run())
+        await replay_unanswered(application)
         log.info(
             "bot @%s is running (%s)", application.bot.username, "webhook" if runner else "polling"
         )
@@ -158,3 +193,22 @@ async def serve(
         elif application.updater is not None and application.updater.running:
             await application.updater.stop()
         await application.stop()
+        # Replies still queued stay in the outbox for the next run.
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+
+
+async def replay_unanswered(application: Application) -> int:  # type: ignore[type-arg]
+    """Hand the questions a previous run received but never answered to the handlers again."""
+    svc = application.bot_data[SERVICES_KEY]
+    received, dropped = svc.queue.unanswered(svc.worker.max_age)
+    if dropped:
+        log.warning("dropped %d unanswered question(s) from the last run (too old)", dropped)
+    for item in received:
+        await application.update_queue.put(
+            Update.de_json(json.loads(item.payload), application.bot)
+        )
+    if received:
+        log.info("answering %d question(s) the last run left unanswered", len(received))
+    return len(received)

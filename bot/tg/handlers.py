@@ -18,21 +18,23 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import ChatMigrated, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.conversation import QUESTION_COMMANDS, Incoming, Reply
 from bot.render import notice_html, split_html
-from bot.routing import addresses_bot, is_group, route
+from bot.routing import addresses_bot, is_group, replies_to_bot, route
 from bot.texts import reply_lang, t
-from bot.tg.keyboards import meetings_keyboard, parse_callback
+from bot.tg.health import is_transient
+from bot.tg.keyboards import answer_keyboard, meetings_keyboard, parse_callback
 from bot.tg.sending import StreamedReply, Target, reply_html
 from bot.tg.services import services
 from bot.uploads import MAX_DOWNLOAD_BYTES
@@ -60,8 +62,14 @@ async def on_message(update: Update, context: Context) -> None:
     if routed is None:
         return
     svc = services(context)
+    # Noted durably before any await: a crash from here on is answered after the restart.
+    if not svc.queue.received(update.update_id, update.to_json()):
+        return  # already taken in this run (handed out again after a restart)
     user = message.from_user
     assert user is not None  # route() ignores messages without a sender
+    replied = None
+    if message.reply_to_message is not None and replies_to_bot(message, context.bot.id):
+        replied = svc.state.answer_for_message(message.chat.id, message.reply_to_message.message_id)
     incoming = Incoming(
         chat_id=message.chat.id,
         user_id=user.id,
@@ -70,21 +78,48 @@ async def on_message(update: Update, context: Context) -> None:
         thread_id=(message.message_thread_id or 0) if message.is_topic_message else 0,
         is_group=is_group(message),
         language_code=user.language_code,
+        replied_answer_id=replied.id if replied is not None else None,
     )
+    log.debug("%s in a %s chat: %s", incoming.command, message.chat.type, incoming.argument)
     target = target_of(message)
-    # No await before taking the lock: updates reach this point in arrival order.
+    try:
+        # No await before taking the lock: updates reach this point in arrival order.
+        async with svc.locks.hold(message.chat.id):
+            if not svc.allowed(message.chat.id):
+                await svc.sender.send_html(
+                    target,
+                    notice_html(t("not_allowed", incoming.lang)),
+                    update_id=update.update_id,
+                )
+                return
+            if incoming.command in QUESTION_COMMANDS:
+                stream = StreamedReply(context.bot, target) if svc.streams_answers() else None
+                async with svc.sender.typing(target):
+                    reply = await svc.conversation.handle(incoming, stream)
+            else:
+                reply = await svc.conversation.handle(incoming)
+            if not reply.delivered:
+                await svc.sender.send_reply(target, reply, update_id=update.update_id)
+    finally:
+        svc.queue.answered(update.update_id)
+
+
+async def on_media(update: Update, context: Context) -> None:
+    """A photo, voice message, sticker, …: a caption is a question; without one, say what the
+    bot can read (in groups only when the message is addressed to the bot)."""
+    message = update.effective_message
+    if message is None or message.from_user is None or message.from_user.is_bot:
+        return
+    if (message.caption or "").strip():
+        await on_message(update, context)
+        return
+    if is_group(message) and not replies_to_bot(message, context.bot.id):
+        return
+    svc = services(context)
+    lang = reply_lang("", message.from_user.language_code)
     async with svc.locks.hold(message.chat.id):
-        if not svc.allowed(message.chat.id):
-            await svc.sender.send_html(target, notice_html(t("not_allowed", incoming.lang)))
-            return
-        if incoming.command in QUESTION_COMMANDS:
-            stream = StreamedReply(context.bot, target) if svc.streams_answers() else None
-            async with svc.sender.typing(target):
-                reply = await svc.conversation.handle(incoming, stream)
-        else:
-            reply = await svc.conversation.handle(incoming)
-        if not reply.delivered:
-            await svc.sender.send_reply(target, reply)
+        if svc.allowed(message.chat.id):
+            await svc.sender.send_html(target_of(message), notice_html(t("media_unreadable", lang)))
 
 
 async def on_document(update: Update, context: Context) -> None:
@@ -149,6 +184,16 @@ async def on_callback(update: Update, context: Context) -> None:
             callback.target_id, message.chat.id, query.from_user.id, callback.value, lang
         )
         await query.answer(text)
+        stored = svc.state.get_answer(callback.target_id)
+        if stored is not None:
+            # The count on the buttons is the visible sign that the vote was taken.
+            votes = svc.state.vote_counts(stored.id)
+            try:
+                await query.edit_message_reply_markup(
+                    answer_keyboard(stored.answer, stored.id, lang, votes=votes)
+                )
+            except BadRequest as error:  # "message is not modified": the same vote again
+                log.debug("vote count not shown: %s", error)
     elif callback.action == "q":
         await query.answer()
         reply = conversation.stored_reply(callback.target_id, lang, show_quotes=True)
@@ -227,6 +272,11 @@ async def on_error(update: object, context: Context) -> None:
         services(context).state.migrate_chat(update.effective_chat.id, error.new_chat_id)
         log.info("chat %s migrated to %s", update.effective_chat.id, error.new_chat_id)
         return
+    if error is not None and is_transient(error):
+        # Telegram or the network: the health monitor logs the outage once, and the queue
+        # keeps the reply; a traceback would only repeat that.
+        log.debug("network error while handling an update: %s", error)
+        return
     log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
@@ -240,8 +290,14 @@ async def on_error(update: object, context: Context) -> None:
         log.warning("could not tell chat %s about the error: %s", target.chat_id, send_error)
 
 
+async def on_any_update(update: Update, context: Context) -> None:
+    """An update arrived, so Telegram answers again (polling never passes the rate limiter)."""
+    services(context).health.succeeded()
+
+
 def register_handlers(application: Application) -> None:  # type: ignore[type-arg]
-    """Wire the handlers: one for text, one for documents, buttons, inline queries, errors."""
+    """Wire the handlers: text, documents, other media, buttons, inline queries, errors."""
+    application.add_handler(TypeHandler(Update, on_any_update), group=-1)
     application.add_handler(
         MessageHandler(
             (filters.TEXT | filters.StatusUpdate.MIGRATE) & ~filters.UpdateType.EDITED,
@@ -249,6 +305,15 @@ def register_handlers(application: Application) -> None:  # type: ignore[type-ar
         )
     )
     application.add_handler(MessageHandler(filters.Document.ALL, on_document))
+    media = (
+        filters.PHOTO
+        | filters.VOICE
+        | filters.AUDIO
+        | filters.VIDEO
+        | filters.VIDEO_NOTE
+        | filters.Sticker.ALL
+    )
+    application.add_handler(MessageHandler(media & ~filters.UpdateType.EDITED, on_media))
     application.add_handler(CallbackQueryHandler(on_callback))
     application.add_handler(InlineQueryHandler(on_inline_query))
     application.add_error_handler(on_error)

@@ -21,13 +21,19 @@ class Callback:
     value: int = 0
 
 
-def answer_keyboard(answer: Answer, answer_id: int, lang: str) -> InlineKeyboardMarkup:
-    """Quotes, 👍/👎, and (for briefings and comparisons) the full document."""
+def answer_keyboard(
+    answer: Answer, answer_id: int, lang: str, votes: tuple[int, int] = (0, 0)
+) -> InlineKeyboardMarkup:
+    """Quotes, 👍/👎 (with their counts once there are votes), and (for briefings and
+    comparisons) the full document."""
     row = []
     if answer.citations:
         row.append(InlineKeyboardButton(t("button_quotes", lang), callback_data=f"q:{answer_id}"))
-    row.append(InlineKeyboardButton("👍", callback_data=f"v:{answer_id}:1"))
-    row.append(InlineKeyboardButton("👎", callback_data=f"v:{answer_id}:-1"))
+    up, down = votes
+    row.append(InlineKeyboardButton(f"👍 {up}" if up else "👍", callback_data=f"v:{answer_id}:1"))
+    row.append(
+        InlineKeyboardButton(f"👎 {down}" if down else "👎", callback_data=f"v:{answer_id}:-1")
+    )
     rows = [row]
     if answer.attachments:
         label = "button_full_comparison" if answer.kind == "comparison" else "button_full_briefing"

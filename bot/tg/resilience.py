@@ -7,8 +7,10 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter
+
+from bot.tg.health import TelegramHealth
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +22,9 @@ class RetryingRateLimiter(AIORateLimiter):
     BadRequest is a NetworkError subclass in PTB but is never transient, so it is not retried.
     A request that timed out may have reached Telegram, so a retry can duplicate a message;
     a duplicate beats the silence of a lost answer.
+
+    Retries are logged at DEBUG only: `health` (when set) logs the outage once, and while it
+    knows of an outage nothing is retried here (the durable queue waits instead).
     """
 
     def __init__(
@@ -40,6 +45,7 @@ class RetryingRateLimiter(AIORateLimiter):
         self.network_retries = network_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.health: TelegramHealth | None = None
 
     async def process_request(
         self,
@@ -55,17 +61,21 @@ class RetryingRateLimiter(AIORateLimiter):
         attempt = 0
         while True:
             try:
-                return await super().process_request(
+                result = await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args
                 )
             except BadRequest:
                 raise
             except NetworkError as error:
-                if attempt >= self.network_retries:
+                # During a known outage, fail fast: the delivery queue keeps the reply and the
+                # worker's probe finds the end of the outage sooner without retries.
+                outage = self.health is not None and self.health.down
+                if attempt >= self.network_retries or outage:
+                    self._failed(error)
                     raise
                 delay = min(self.max_backoff, self.backoff * 2**attempt)
                 attempt += 1
-                log.warning(
+                log.debug(
                     "Telegram %s failed (%s: %s); retry %d of %d in %.1f s",
                     endpoint,
                     type(error).__name__,
@@ -75,3 +85,11 @@ class RetryingRateLimiter(AIORateLimiter):
                     delay,
                 )
                 await asyncio.sleep(delay)
+            else:
+                if self.health is not None:
+                    self.health.succeeded()
+                return result
+
+    def _failed(self, error: TelegramError) -> None:
+        if self.health is not None:
+            self.health.failed(error)

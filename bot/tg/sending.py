@@ -1,10 +1,15 @@
 """Delivering replies: HTML parts under 4,096 characters, buttons on the last part, replies
-quoted in groups, forum topics kept, blocked chats dropped and migrated groups followed."""
+quoted in groups, forum topics kept, blocked chats dropped and migrated groups followed.
+
+Every reply is queued durably first (bot.outbox) and then sent at once; when Telegram is down,
+or an older reply to the same chat still waits, the delivery worker (bot.tg.delivery) sends
+it later, in order."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, replace
@@ -15,10 +20,12 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.conversation import Reply
+from bot.outbox import DeliveryQueue, Outgoing
 from bot.render import answer_html, as_plain_text, notice_html, quotes_html, split_html
 from bot.state import BotState
 from bot.streaming import TelegramSink, stream_answer
 from bot.texts import t
+from bot.tg.health import TelegramHealth, is_transient
 from bot.tg.keyboards import answer_keyboard, meetings_keyboard
 from knowledge.api import Answer, Attachment
 
@@ -59,27 +66,105 @@ class Sender:
     """Sends to a chat, following a group's migration to a supergroup and dropping chats that
     blocked or removed the bot (nothing can be delivered there)."""
 
-    def __init__(self, bot: Bot, state: BotState) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        state: BotState,
+        queue: DeliveryQueue,
+        health: TelegramHealth | None = None,
+    ) -> None:
         self.bot = bot
         self.state = state
+        self.queue = queue
+        self.health = health or TelegramHealth()
+        self.wakeup = asyncio.Event()  # set when a reply was left for the delivery worker
+        # Replies being sent right now (by a handler or the worker): never by both at once.
+        self._claimed: set[int] = set()
 
-    async def send_reply(self, target: Target, reply: Reply) -> list[Message]:
+    async def send_reply(
+        self, target: Target, reply: Reply, *, update_id: int | None = None
+    ) -> list[Message]:
         """Send a reply, split at paragraph boundaries, buttons on the last part."""
         # An empty reply (an answer without text) would be refused by Telegram: never silence.
         html = reply_html(reply) or notice_html(t("error", reply.lang))
-        return await self.send_html(target, html, reply_keyboard(reply))
+        return await self.send_html(
+            target, html, reply_keyboard(reply), answer_id=reply.answer_id, update_id=update_id
+        )
 
     async def send_html(
-        self, target: Target, html: str, keyboard: InlineKeyboardMarkup | None = None
+        self,
+        target: Target,
+        html: str,
+        keyboard: InlineKeyboardMarkup | None = None,
+        *,
+        answer_id: int | None = None,
+        update_id: int | None = None,
     ) -> list[Message]:
-        """Send HTML as one or more messages; only the first quotes the asking message."""
-        parts = split_html(html)
+        """Queue HTML as one or more messages and send them now if Telegram answers; only the
+        first part quotes the asking message. Returns what was sent now (nothing when the
+        reply waits for the delivery worker). `update_id` leaves the inbox with the queuing."""
+        item = self.queue.enqueue(
+            chat_id=target.chat_id,
+            thread_id=target.thread_id,
+            reply_to=target.reply_to,
+            parts=split_html(html),
+            keyboard_json=keyboard.to_json() if keyboard is not None else None,
+            answer_id=answer_id,
+            update_id=update_id,
+        )
+        self._claimed.add(item.id)
+        try:
+            if self.health.down or self.queue.waiting_before(item):
+                self.wakeup.set()
+                return []
+            return await self.deliver(item)
+        finally:
+            self._claimed.discard(item.id)
+            # A later reply to this chat may have been left to the worker while this one was
+            # being sent: let it look now rather than at its next idle round.
+            self.wakeup.set()
+
+    def claim(self, item_id: int) -> bool:
+        """Take a queued reply for sending; False when someone is sending it already."""
+        if item_id in self._claimed:
+            return False
+        self._claimed.add(item_id)
+        return True
+
+    def release(self, item_id: int) -> None:
+        """Give a claimed reply back."""
+        self._claimed.discard(item_id)
+
+    async def deliver(self, item: Outgoing) -> list[Message]:
+        """Send the parts of a queued reply not yet accepted, marking each as it goes. A
+        transient failure (after the rate limiter's retries) leaves the rest queued; any other
+        refusal drops the reply and propagates."""
+        target = Target(item.chat_id, item.thread_id, item.reply_to)
+        markup = (
+            InlineKeyboardMarkup.de_json(json.loads(item.keyboard_json), self.bot)
+            if item.keyboard_json
+            else None
+        )
         sent: list[Message] = []
-        for index, part in enumerate(parts):
-            markup = keyboard if index == len(parts) - 1 else None
-            message, target = await self._send_one(target, part, markup, quote=index == 0)
+        for index in range(item.sent_parts, len(item.parts)):
+            last = index == len(item.parts) - 1
+            try:
+                message, target = await self._send_one(
+                    target, item.parts[index], markup if last else None, quote=index == 0
+                )
+            except TelegramError as error:
+                if is_transient(error):
+                    self.health.failed(error)
+                    self.wakeup.set()
+                    return sent
+                self.queue.remove(item.id)
+                raise
             if message is None:
-                break
+                self.queue.remove(item.id)
+                return sent
+            self.queue.part_sent(item, index + 1)
+            if item.answer_id is not None:
+                self.state.remember_message(target.chat_id, message.message_id, item.answer_id)
             sent.append(message)
         return sent
 

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from telegram.ext import CallbackContext
 
 from bot.conversation import Conversation
+from bot.outbox import DeliveryQueue
 from bot.state import BotState
+from bot.tg.delivery import DeliveryWorker
+from bot.tg.health import TelegramHealth
 from bot.tg.sending import Sender
 from config import Settings
 from knowledge.api import Assistant
@@ -46,13 +49,17 @@ class KeyedLocks:
 
 @dataclass
 class Services:
-    """The bot's collaborators: settings, the assistant, the conversation core, state, sender."""
+    """The bot's collaborators: settings, the assistant, the conversation core, state, the
+    sender with its durable queue, Telegram's health and the delivery worker."""
 
     settings: Settings
     assistant: Assistant
     conversation: Conversation
     state: BotState
     sender: Sender
+    queue: DeliveryQueue
+    health: TelegramHealth
+    worker: DeliveryWorker
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     inline_latest: dict[int, str] = field(default_factory=dict)
     inline_debounce: float = 0.6

@@ -23,6 +23,8 @@ DATA_DIR = Path(__file__).parent / "data"
 VENDORS_PATH = DATA_DIR / "vendors.yaml"
 SCENARIOS_PATH = DATA_DIR / "scenarios.yaml"
 T = TypeVar("T")
+CLOSEST_SHOWN = 3  # names offered when a name is not known: a short line, not a catalogue
+_SHOWN_CHARS = 60  # of what the user typed, echoed in such a line
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 _DISTINCTIVE = re.compile(r"^.{2,}[A-Z0-9].*$|^[A-Z0-9]{3,}$")
 _SEPARATORS = re.compile(r"[\s\-_·.]+")
@@ -95,6 +97,19 @@ class _Book:
                 if pattern is not None:
                     self._patterns.append((pattern, item))
 
+    def closest(self, typed: str, n: int = CLOSEST_SHOWN, lang: str = "en") -> list[str]:
+        """The display names of the `n` items whose name or alias is most like `typed`."""
+        key = _squash(typed)
+        best: dict[int, tuple[float, Vendor | Scenario]] = {}
+        for _, item in self._patterns:
+            if id(item) not in best:
+                score = max(SequenceMatcher(None, key, _squash(f)).ratio() for f in item.forms)
+                best[id(item)] = (score, item)
+        ranked = sorted(best.values(), key=lambda pair: -pair[0])  # stable: file order on ties
+        return [
+            item.name(lang) if isinstance(item, Scenario) else item.name for _, item in ranked[:n]
+        ]
+
     def mentions(self, text: str) -> list[_Mention]:
         """Every place a name or alias occurs (overlaps included)."""
         found: list[_Mention] = []
@@ -145,27 +160,11 @@ class VendorBook(_Book):
             if len(partial) == 1:
                 return partial[0]
             if len(partial) > 1:
-                raise AmbiguousVendor(
-                    name=typed.strip(), candidates=", ".join(v.name for v in partial)
-                )
+                names = ", ".join(v.name for v in partial[: CLOSEST_SHOWN + 2])
+                raise AmbiguousVendor(name=_shown(typed), candidates=names)
         if not self.vendors:
-            raise UnknownVendor("unknown_vendor_none", name=typed.strip())
-        raise UnknownVendor(name=typed.strip(), closest=", ".join(self.closest(typed)))
-
-    def closest(self, typed: str, limit: int = 3) -> list[str]:
-        """The known names nearest to what was typed (by spelling), best first; at least one."""
-        key = _squash(typed)
-        scored = [
-            (
-                max(SequenceMatcher(None, key, _squash(form)).ratio() for form in vendor.forms),
-                index,
-                vendor.name,
-            )
-            for index, vendor in enumerate(self.vendors)
-        ]
-        ranked = sorted(scored, key=lambda entry: (-entry[0], entry[1]))
-        near = [name for score, _, name in ranked if score >= 0.5]
-        return (near or [name for _, _, name in ranked])[:limit]
+            raise UnknownVendor("unknown_vendor_none", name=_shown(typed))
+        raise UnknownVendor(name=_shown(typed), closest=", ".join(self.closest(typed)))
 
 
 class ScenarioBook(_Book):
@@ -220,7 +219,8 @@ def recognise_topic(
             unknown = leftover
     scenario = found_scenarios[0] if found_scenarios else None
     if vendor is None and scenario is None:
-        raise InvalidQuestion("unknown_topic", text=text, scenarios=scenarios.listing(lang))
+        closest = ", ".join(scenarios.closest(text, lang=lang))
+        raise InvalidQuestion("unknown_topic", text=_shown(text), scenarios=closest)
     return Topic(
         text=text,
         lang=lang,
@@ -229,6 +229,11 @@ def recognise_topic(
         unknown_vendor=unknown,
         other_vendors=tuple(v for v in found_vendors if v is not vendor),
     )
+
+
+def _shown(typed: str) -> str:
+    text = " ".join(typed.split())
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
 
 
 def _longest_first(mentions: list[_Mention]) -> list[_Mention]:

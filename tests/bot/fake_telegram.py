@@ -16,6 +16,8 @@ from typing import Any
 from aiohttp import web
 from telegram.request import BaseRequest, RequestData
 
+from tests.bot.fake_content import Hold, media_content
+
 TOKEN = "123456789:AAHfakeTokenForTests_abcdefghijklmnopq"
 BOT_ID = 123456789
 BOT_USERNAME = "selection_bot"
@@ -50,9 +52,10 @@ class Call:
 
     method: str
     params: dict[str, Any]
-    outcome: str = "ok"  # "ok", or the failure injected
+    outcome: str = "ok"  # "ok", "held", "bad_gateway" or the failure injected
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
+    result: Any = None  # what an "ok" call answered
 
 
 @dataclass
@@ -117,6 +120,31 @@ class FakeBotApi:
         self._message_ids = itertools.count(1000)
         self._new_updates = asyncio.Event()
         self._changed = asyncio.Event()
+        self.outage_until = 0.0  # monotonic time until which every method answers 502
+        self._outage_trigger: tuple[str, float] | None = None
+        self._holds: list[Hold] = []
+
+    # Outages and held requests ---------------------------------------------------------------
+
+    def outage(self, seconds: float, *, starting_with: str | None = None) -> None:
+        """Answer every method (getUpdates included) with 502 Bad Gateway for `seconds`, from
+        now or from the next call of `starting_with` (which meets the outage first)."""
+        if starting_with is None:
+            self.outage_until = time.monotonic() + seconds
+        else:
+            self._outage_trigger = (starting_with, seconds)
+
+    @property
+    def in_outage(self) -> bool:
+        """True while the 502 window lasts."""
+        return time.monotonic() < self.outage_until
+
+    def hold(self, method: str, match: Callable[[dict[str, Any]], bool] | None = None) -> Hold:
+        """Keep the next matching call waiting (recorded as "held") until `release()`; then it
+        succeeds, if its client is still there to hear it."""
+        held = Hold(method, match)
+        self._holds.append(held)
+        return held
 
     # What tests do ---------------------------------------------------------------------------
 
@@ -146,6 +174,7 @@ class FakeBotApi:
         reply_to: dict[str, Any] | None = None,
         entities: list[dict[str, Any]] | None = None,
         document: dict[str, Any] | None = None,
+        media: str | None = None,
         caption: str | None = None,
         extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
@@ -170,9 +199,13 @@ class FakeBotApi:
             message["document"] = document
             if caption is not None:
                 message["caption"] = caption
+        elif media is not None:
+            message.update(media_content(media, next(self._message_ids)))
+            if caption is not None:
+                message["caption"] = caption
         else:
             message["text"] = text
-        if text.startswith("/") and document is None:
+        if text.startswith("/") and document is None and media is None:
             length = len(text.split()[0])
             entities = [{"type": "bot_command", "offset": 0, "length": length}, *(entities or [])]
         if entities:
@@ -184,6 +217,21 @@ class FakeBotApi:
             message["reply_to_message"] = reply_to
         message.update(extra or {})
         return self.push({"message": message})
+
+    def reply_to_bot(self, call: Call, message_id: int) -> dict[str, Any]:
+        """The `reply_to_message` of a reply to the bot's message sent by `call`."""
+        chat_id = int(call.params["chat_id"])
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": chat_type(chat_id)},
+            "from": BOT_USER,
+            "text": call.params.get("text", ""),
+        }
+
+    def sent_message_id(self, call: Call) -> int:
+        """The message_id the fake gave the message `call` sent."""
+        return int(call.result["message_id"])
 
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         """Successful calls of `method` (to one chat, if given), in order."""
@@ -227,6 +275,21 @@ class FakeBotApi:
         self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]] | None = None
     ) -> tuple[int, dict[str, Any]]:
         """Answer one Bot API call: (HTTP status, JSON body)."""
+        if self._outage_trigger is not None and self._outage_trigger[0] == method:
+            self.outage_until = time.monotonic() + self._outage_trigger[1]
+            self._outage_trigger = None
+        if self.in_outage:
+            if method != "getUpdates":
+                self.calls.append(Call(method, params, "bad_gateway", files or {}))
+                self._changed.set()
+            return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+        held = self._hold_for(method, params)
+        if held is not None:
+            self.calls.append(Call(method, params, "held", files or {}))
+            self._changed.set()
+            held.arrived.set()
+            await held.released.wait()
+            return 200, {"ok": True, "result": self._result(method, params)}
         rule = self._rule_for(method, params)
         if method != "getUpdates":
             self.calls.append(Call(method, params, rule.kind if rule else "ok", files or {}))
@@ -238,7 +301,20 @@ class FakeBotApi:
             return _failure(rule)
         if method == "getUpdates":
             return 200, {"ok": True, "result": await self._get_updates(params)}
-        return 200, {"ok": True, "result": self._result(method, params)}
+        result = self._result(method, params)
+        self.calls[-1].result = result
+        return 200, {"ok": True, "result": result}
+
+    def _hold_for(self, method: str, params: dict[str, Any]) -> Hold | None:
+        for held in self._holds:
+            if (
+                not held.used
+                and held.method == method
+                and (held.match is None or held.match(params))
+            ):
+                held.used = True
+                return held
+        return None
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -351,7 +427,10 @@ class FakeTelegram(FakeBotApi):
                     for k, v in (await request.json()).items()
                 }
             else:
-                form = await request.post()
+                try:
+                    form = await request.post()
+                except ConnectionResetError:  # the bot went away mid-request (killed, stopped)
+                    return web.Response(status=499)
                 for key, value in form.items():
                     if isinstance(value, web.FileField):
                         files[key] = (value.filename, value.file.read())

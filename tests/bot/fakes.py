@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from knowledge.api import (
     Answer,
     Attachment,
@@ -48,6 +50,7 @@ class FakeAssistant:
         self.calls: list[tuple[str, Any, tuple[Turn, ...]]] = []
         self.error: Exception | None = None
         self.is_healthy = True
+        self.answer_override: Answer | None = None  # what `ask` answers instead, when set
         self._lock = threading.Lock()
 
     def _work(self) -> None:
@@ -63,6 +66,8 @@ class FakeAssistant:
         with self._lock:
             self.calls.append(("ask", question, tuple(history)))
         self._work()
+        if self.answer_override is not None:
+            return self.answer_override
         return Answer(
             sections=(
                 Section(
@@ -124,3 +129,13 @@ class FakeAssistant:
     def healthy(self) -> bool:
         """As configured by the test."""
         return self.is_healthy
+
+
+def word_embed(texts: list[str]) -> np.ndarray:
+    """A stand-in for the embedding model: bag of words hashed into 64 dimensions, so wordings
+    sharing most words land close together (no model loads in the bot tests)."""
+    vectors = np.zeros((len(texts), 64), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in text.lower().replace("?", " ").split():
+            vectors[row, sum(map(ord, word)) % 64] += 1.0
+    return vectors

@@ -21,7 +21,7 @@ from bot.tg.resilience import RetryingRateLimiter
 from bot.tg.services import SERVICES_KEY, Services
 from config import Settings
 from tests.bot.fake_telegram import TOKEN, FakeBotApi, RecordingRequest
-from tests.bot.fakes import FakeAssistant
+from tests.bot.fakes import FakeAssistant, word_embed
 
 
 def make_settings(
@@ -47,12 +47,22 @@ def make_app(settings: Settings, assistant: FakeAssistant, **kwargs: Any) -> App
     """The real Application with fast test limits."""
     kwargs.setdefault("rate_limiter", fast_rate_limiter())
     kwargs.setdefault("limiter", RateLimiter(max_events=1000))
+    kwargs.setdefault("embed", word_embed)
     return build_application(settings, assistant, **kwargs)  # type: ignore[arg-type]
 
 
 def svc(app: Application) -> Services:
     """The app's services."""
     return app.bot_data[SERVICES_KEY]
+
+
+def close_services(app: Application) -> None:
+    """Close the app's databases."""
+    services = svc(app)
+    services.state.close()
+    services.queue.close()
+    if services.conversation.usage is not None:
+        services.conversation.usage.close()
 
 
 @contextlib.asynccontextmanager
@@ -89,7 +99,7 @@ async def running_bot(
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
-        svc(app).state.close()
+        close_services(app)
 
 
 class Harness:
@@ -113,7 +123,7 @@ class Harness:
 
     async def __aexit__(self, *_: object) -> None:
         await self.app.shutdown()
-        svc(self.app).state.close()
+        close_services(self.app)
 
     async def send(self, update: dict[str, Any]) -> None:
         """Process one update as if it came from Telegram."""

@@ -89,11 +89,11 @@ async def test_sources_reset_and_follow_up_context(harness: Harness) -> None:
     assert harness.assistant.calls[-1][2] == ()
 
 
-async def test_group_context_is_per_user(harness: Harness) -> None:
+async def test_group_context_is_shared_by_the_thread(harness: Harness) -> None:
     await harness.message(GROUP, "/ask from ann", user_id=1)
     await harness.message(GROUP, "/ask from bob", user_id=2)
     await harness.message(GROUP, "/ask ann again", user_id=1)
-    assert [t.question for t in harness.assistant.calls[-1][2]] == ["from ann"]
+    assert [t.question for t in harness.assistant.calls[-1][2]] == ["from ann", "from bob"]
 
 
 async def test_context_expires(tmp_path: Path, assistant: FakeAssistant) -> None:

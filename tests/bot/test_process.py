@@ -161,3 +161,65 @@ def test_console_with_the_real_assistant(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Sources:" in result.stdout
     print(result.stdout)
+
+
+async def _start_bot(fake: FakeTelegram, tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *LAUNCHER,
+        cwd=tmp_path,
+        env=clean_env(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_BASE_URL=fake.base_url,
+            **env,
+        ),
+        stdin=subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _stop(process: asyncio.subprocess.Process, sig: int = signal.SIGTERM) -> str:
+    if process.returncode is None:
+        process.send_signal(sig)
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    return stderr.decode()
+
+
+async def test_a_reply_held_in_flight_by_kill_9_is_delivered_after_restart(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    held = fake.hold("sendMessage", match=lambda p: p.get("chat_id") == 42)
+    process = await _start_bot(fake, tmp_path)
+    try:
+        fake.message(42, "What should a voice room test under packet loss?")
+        await asyncio.wait_for(held.arrived.wait(), 30)
+        await _stop(process, signal.SIGKILL)
+        held.release()
+        assert fake.texts(42) == []  # the held call never answered its (dead) client
+        process = await _start_bot(fake, tmp_path)
+        await fake.wait_for(lambda: len(fake.texts(42)) == 1, timeout=30)
+        await asyncio.sleep(1.0)  # nothing more arrives
+    finally:
+        log = await _stop(process)
+    assert fake.texts(42)[0].startswith("• Answer to: What should a voice room test")
+    assert len(fake.texts(42)) == 1, log
+    assert "Traceback" not in log
+
+
+async def test_a_question_unanswered_at_kill_9_is_answered_after_restart(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    process = await _start_bot(fake, tmp_path, FAKE_ASSISTANT_DELAY="30")
+    try:
+        fake.message(42, "Which codec for a low-bandwidth voice room?")
+        await fake.wait_for(lambda: bool(fake.sent("sendChatAction", 42)), timeout=30)
+        await _stop(process, signal.SIGKILL)
+        process = await _start_bot(fake, tmp_path)
+        await fake.wait_for(lambda: len(fake.texts(42)) == 1, timeout=30)
+        await asyncio.sleep(1.0)
+    finally:
+        log = await _stop(process)
+    assert fake.texts(42)[0].startswith("• Answer to: Which codec for a low-bandwidth voice room?")
+    assert len(fake.texts(42)) == 1
+    assert "left unanswered" in log

@@ -84,9 +84,9 @@ async def test_chat_migration_is_followed_and_context_moved(
     async with running_bot(make_settings(tmp_path, fake.base_url), assistant) as app:
         fake.message(GROUP, "/ask before the upgrade", user_id=5)
         await fake.wait_for(lambda: len(fake.texts(new_id)) == 1)
-        history = svc(app).state.history(ConversationKey(new_id, 5, 0), ttl=3600)
+        history = svc(app).state.history(ConversationKey(new_id, 0, 0), ttl=3600)
         assert [t.question for t in history] == ["before the upgrade"]
-        assert svc(app).state.history(ConversationKey(GROUP, 5, 0), ttl=3600) == []
+        assert svc(app).state.history(ConversationKey(GROUP, 0, 0), ttl=3600) == []
         # The service message Telegram sends on an upgrade is handled too.
         fake.message(-4002, "", extra={"migrate_to_chat_id": -1005550002})
     assert fake.texts(new_id)[0].startswith("• Answer to: before the upgrade")
