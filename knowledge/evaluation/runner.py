@@ -13,9 +13,12 @@ from store.client import StoreHandle
 
 
 def run_assistant(
-    assistant: KnowledgeAssistant, questions: Sequence[EvalQuestion]
+    assistant: KnowledgeAssistant,
+    questions: Sequence[EvalQuestion],
+    name: Callable[[str], str] = str,
 ) -> list[Outcome]:
-    """Ask every question (warm: the first question is asked once before timing)."""
+    """Ask every question (warm: the first question is asked once before timing); `name` turns
+    a stored source into the name the evaluation set uses."""
     if questions:
         assistant.ask(questions[0].question)
     outcomes = []
@@ -30,9 +33,10 @@ def run_assistant(
         outcomes.append(
             Outcome(
                 question=question,
-                sources=tuple(hit.chunk.source for hit in retrieval.hits),
+                sources=tuple(name(hit.chunk.source) for hit in retrieval.hits),
                 answer=answer,
                 seconds=seconds,
+                cited=tuple(name(citation.source) for citation in answer.citations),
             )
         )
     return outcomes
