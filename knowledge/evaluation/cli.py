@@ -59,7 +59,7 @@ def _results(settings: Settings, args: argparse.Namespace) -> list[CorpusResult]
     corpora = load_registry(args.registry, _roots(args.corpus_dir))
     names = args.corpus or ["bundled"]
     explicit = ALL not in names
-    chosen = list(corpora) if not explicit else names
+    chosen = [name for name in corpora if not corpora[name].held_out] if not explicit else names
     unknown = [name for name in chosen if name not in corpora]
     if unknown:
         raise EvalSetError(f"unknown corpus {', '.join(unknown)}; known: {', '.join(corpora)}")

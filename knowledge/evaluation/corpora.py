@@ -24,6 +24,8 @@ class Corpus:
     questions: tuple[Path, ...]
     annotations: tuple[Path, ...] = ()
     note: str = ""
+    held_out: bool = False  # run only when named: never part of `--corpus all`
+    store: str = ""  # the cached store to share (another corpus's name); default: its own
 
     def missing(self) -> list[Path]:
         """The document folders and question files that are not there."""
@@ -102,5 +104,7 @@ def load_registry(
                 _path(a, root, base, "annotations", name) for a in entry.get("annotations") or ()
             ),
             note=str(entry.get("note", "")),
+            held_out=bool(entry.get("held_out", False)),
+            store=str(entry.get("store", "")),
         )
     return corpora

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 DEFAULT_SETS = ("corpus_questions.json", "questions.json")
@@ -62,15 +63,17 @@ def default_questions() -> list[EvalQuestion]:
     return questions
 
 
-def _read_list(path: Path) -> list[object]:
+def _read_list(path: Path) -> list[Any]:
     try:
         raw = json.loads(path.read_text("utf-8"))
     except OSError as error:
         raise EvalSetError(f"cannot read {path}: {error.strerror}") from None
     except json.JSONDecodeError as error:
         raise EvalSetError(f"{path} is not valid JSON: {error}") from None
+    if isinstance(raw, dict) and isinstance(raw.get("questions"), list):
+        return raw["questions"]  # the same list, under a header (`_comment`) naming its origin
     if not isinstance(raw, list):
-        raise EvalSetError(f"{path} must hold a JSON list")
+        raise EvalSetError(f"{path} must hold a JSON list (or an object with a `questions` list)")
     return raw
 
 
@@ -109,17 +112,14 @@ def load_any(path: Path) -> list[EvalQuestion]:
 
 def annotate(questions: list[EvalQuestion], path: Path) -> list[EvalQuestion]:
     """Apply a per-question annotation file: a JSON object from question id to
-    `{"abstain": "out-of-domain" | "near-domain"}`; unknown ids are an error."""
+    `{"abstain": "out-of-domain" | "near-domain"}`. Ids the set lacks are ignored, so one file
+    can serve both parts of a split set."""
     try:
         raw = json.loads(path.read_text("utf-8"))
     except (OSError, json.JSONDecodeError) as error:
         raise EvalSetError(f"cannot read the annotations {path}: {error}") from None
     if not isinstance(raw, dict):
         raise EvalSetError(f"{path} must hold a JSON object keyed by question id")
-    known = {question.id for question in questions}
-    unknown = sorted(set(raw) - known - {"_comment"})
-    if unknown:
-        raise EvalSetError(f"{path} annotates unknown questions: {', '.join(unknown)}")
     annotated = []
     for question in questions:
         note = raw.get(question.id) or {}

@@ -91,7 +91,7 @@ def evaluate_corpus(settings: Settings, corpus: Corpus, baseline: bool) -> Corpu
     if missing:
         raise EvalSetError(f"corpus {corpus.name}: missing {', '.join(map(str, missing))}")
     questions = corpus.load_questions()
-    own_settings, store_dir = corpus_settings(settings, corpus.name)
+    own_settings, store_dir = corpus_settings(settings, corpus.store or corpus.name)
     ingest_corpus(own_settings, corpus, store_dir)
     assistant = open_assistant(own_settings, store_dir)
     store = assistant.retriever.index.store
