@@ -7,7 +7,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.evaluation.questions import EvalQuestion, EvalSetError, annotate, load_any
+from knowledge.evaluation.questions import (
+    DEFAULT_SETS,
+    EVAL_DIR,
+    EvalQuestion,
+    EvalSetError,
+    annotate,
+    load_any,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_REGISTRY = REPO / "bench" / "evalsets" / "corpora.json"
@@ -53,6 +60,18 @@ class Corpus:
         return source
 
 
+def bundled() -> Corpus:
+    """The bundled corpus with the project's evaluation set, as shipped with the package."""
+    return Corpus(
+        name="bundled",
+        root=REPO,
+        docs=(EVAL_DIR.parent / "corpus", EVAL_DIR / "docs"),
+        questions=tuple(EVAL_DIR / name for name in DEFAULT_SETS),
+        annotations=(EVAL_DIR / "abstain_kinds.json",),
+        note="the bundled corpus and the project's evaluation documents",
+    )
+
+
 def _path(value: object, root: Path, base: Path, field: str, name: str) -> Path:
     if not isinstance(value, str) or not value:
         raise EvalSetError(f"corpus {name}: {field} must hold non-empty paths")
@@ -68,6 +87,8 @@ def load_registry(
 
     Paths are relative to the registry's `_base`; a path starting with `{root}/` is relative to the
     corpus root, and `docs` always are."""
+    if path == DEFAULT_REGISTRY and not path.is_file() and not roots:
+        return {"bundled": bundled()}  # an install without bench/ (the image): its own set only
     try:
         raw = json.loads(path.read_text("utf-8"))
     except (OSError, json.JSONDecodeError) as error:

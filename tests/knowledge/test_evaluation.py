@@ -300,3 +300,14 @@ def test_eval_options_parse() -> None:
     )
     assert args.corpus == ["a", "b"] and args.corpus_dir == ["a=/x"]
     assert args.misses and args.no_baseline
+
+
+def test_without_the_registry_file_the_bundled_set_is_still_there(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from knowledge.evaluation import corpora
+
+    monkeypatch.setattr(corpora, "DEFAULT_REGISTRY", tmp_path / "absent.json")
+    found = corpora.load_registry(tmp_path / "absent.json")
+    assert list(found) == ["bundled"]
+    assert found["bundled"] == load_registry()["bundled"]
