@@ -32,7 +32,7 @@ def _store_result(
 ) -> CorpusResult:
     """The `--store DIR --questions FILE` form: one set against a store the user built."""
     from knowledge.evaluation.baseline import run_baseline
-    from knowledge.evaluation.runner import chunk_text_lookup, run_assistant
+    from knowledge.evaluation.runner import chunk_text_lookup, run_assistant, with_stored_sources
     from knowledge.factory import open_assistant
     from store.embedding import get_embedder
 
@@ -40,11 +40,11 @@ def _store_result(
     assistant = open_assistant(settings, store_dir)
     store = assistant.retriever.index.store
     lookup = chunk_text_lookup(store)
-    ours: list[Outcome] = run_assistant(assistant, questions)
+    ours: list[Outcome] = with_stored_sources(store, run_assistant(assistant, questions))
     naive = None
     if baseline:
         embedder = get_embedder(settings.embedding_model_path)
-        naive = score(run_baseline(store, embedder, questions), lookup)
+        naive = score(with_stored_sources(store, run_baseline(store, embedder, questions)), lookup)
     return CorpusResult(store_dir.name, score(ours, lookup), naive, tuple(ours))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from knowledge.assistant import KnowledgeAssistant
 from knowledge.errors import KnowledgeError
@@ -54,3 +55,26 @@ def chunk_text_lookup(store: StoreHandle) -> Callable[[str], str | None]:
         return cache[chunk_id]
 
     return lookup
+
+
+def with_stored_sources(
+    store: StoreHandle, outcomes: Sequence[Outcome], name: Callable[[str], str] = str
+) -> list[Outcome]:
+    """Each outcome's `cited` from the store: the source of each cited chunk, as the corpus names
+    it (a citation shows a document's URL when it has one, so its `source` may be no path)."""
+    ids = sorted({c.chunk_id for o in outcomes for c in o.answer.citations if c.chunk_id})
+    found: dict[str, str] = {}
+    if ids:
+        records = store.chunks.get(ids=ids, include=["metadatas"])
+        for chunk_id, metadata in zip(records["ids"], records.get("metadatas") or [], strict=True):
+            found[chunk_id] = str((metadata or {}).get("source", ""))
+    return [
+        replace(
+            o,
+            cited=tuple(
+                name(found[c.chunk_id]) if c.chunk_id in found else c.source
+                for c in o.answer.citations
+            ),
+        )
+        for o in outcomes
+    ]

@@ -83,7 +83,7 @@ def with_languages(
 def evaluate_corpus(settings: Settings, corpus: Corpus, baseline: bool) -> CorpusResult:
     """Ingest (incrementally), then run and score the assistant and the baseline."""
     from knowledge.evaluation.baseline import run_baseline
-    from knowledge.evaluation.runner import chunk_text_lookup, run_assistant
+    from knowledge.evaluation.runner import chunk_text_lookup, run_assistant, with_stored_sources
     from knowledge.factory import open_assistant
     from store.embedding import get_embedder
 
@@ -97,9 +97,11 @@ def evaluate_corpus(settings: Settings, corpus: Corpus, baseline: bool) -> Corpu
     store = assistant.retriever.index.store
     questions = with_languages(questions, source_languages(store, corpus))
     lookup = chunk_text_lookup(store)
-    ours = run_assistant(assistant, questions, name=corpus.source_name)
+    name = corpus.source_name
+    ours = with_stored_sources(store, run_assistant(assistant, questions, name=name), name)
     naive = None
     if baseline:
         embedder = get_embedder(own_settings.embedding_model_path)
-        naive = score(run_baseline(store, embedder, questions, name=corpus.source_name), lookup)
+        naive_outcomes = run_baseline(store, embedder, questions, name=name)
+        naive = score(with_stored_sources(store, naive_outcomes, name), lookup)
     return CorpusResult(corpus.name, score(ours, lookup), naive, tuple(ours))

@@ -311,3 +311,31 @@ def test_without_the_registry_file_the_bundled_set_is_still_there(
     found = corpora.load_registry(tmp_path / "absent.json")
     assert list(found) == ["bundled"]
     assert found["bundled"] == load_registry()["bundled"]
+
+
+class FakeChunks:
+    """A chunk collection that knows the source of two chunks."""
+
+    def get(self, ids: list[str], include: list[str]) -> dict[str, list[object]]:
+        """Chroma's `get` shape, for the ids it has."""
+        sources = {"c1": "/corpus/docs/a/faq.md", "c2": "/corpus/docs/b/other.md"}
+        known = [i for i in ids if i in sources]
+        return {"ids": known, "metadatas": [{"source": sources[i]} for i in known]}
+
+
+def test_cited_sources_come_from_the_store_not_the_citation_url() -> None:
+    from knowledge.evaluation.runner import with_stored_sources
+
+    q = question(sources=("faq.md",))
+    cited_by_url = Outcome(
+        question=q,
+        sources=("a/faq.md",),
+        answer=Answer("5Mbps [1]", (Citation(1, "https://example.com/faq", "t", "", "c1", "q"),)),
+        seconds=0.0,
+        cited=("https://example.com/faq",),
+    )
+    store = type("Store", (), {"chunks": FakeChunks()})()
+    [fixed] = with_stored_sources(store, [cited_by_url], lambda s: s.removeprefix("/corpus/docs/"))
+    assert fixed.cited == ("a/faq.md",)
+    assert score([cited_by_url], chunks)["source_rate"] == 0.0
+    assert score([fixed], chunks)["source_rate"] == 1.0
