@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from config.settings import Settings
@@ -54,10 +55,13 @@ def _results(settings: Settings, args: argparse.Namespace) -> list[CorpusResult]
         if args.questions is None:
             raise EvalSetError("--store needs --questions FILE (a corpus brings its own store)")
         return [_store_result(settings, args.store, args.questions, baseline)]
-    if args.questions is not None:
-        raise EvalSetError("--questions needs --store DIR (or use --corpus NAME)")
     corpora = load_registry(args.registry, _roots(args.corpus_dir))
     names = args.corpus or ["bundled"]
+    if args.questions is not None:
+        # Another question file against one corpus's documents (DESIGN.md: `eval --questions`).
+        if len(names) != 1 or names[0] not in corpora:
+            raise EvalSetError("--questions goes with one --corpus NAME (default: bundled)")
+        corpora = {names[0]: replace(corpora[names[0]], questions=(args.questions,))}
     explicit = ALL not in names
     chosen = [name for name in corpora if not corpora[name].held_out] if not explicit else names
     unknown = [name for name in chosen if name not in corpora]

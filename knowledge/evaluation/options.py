@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="FILE",
-        help="with --store: an evaluation set to run against that store instead of a corpus",
+        help="an evaluation set (either format) instead of the corpus's own questions; with "
+        "--store, run against that store",
     )
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline run")
     parser.add_argument(

@@ -339,3 +339,51 @@ def test_cited_sources_come_from_the_store_not_the_citation_url() -> None:
     assert fixed.cited == ("a/faq.md",)
     assert score([cited_by_url], chunks)["source_rate"] == 0.0
     assert score([fixed], chunks)["source_rate"] == 1.0
+
+
+def test_all_runs_present_corpora_skips_absent_and_held_out_ones(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from knowledge.evaluation import cli
+    from knowledge.evaluation.suite import CorpusResult
+
+    for name in ("here", "held"):
+        (tmp_path / name / "docs").mkdir(parents=True)
+        write(tmp_path / name / "q.json", SHORT)
+    registry = write(
+        tmp_path / "corpora.json",
+        {
+            "here": {"root": "here", "docs": ["docs"], "questions": ["{root}/q.json"]},
+            "gone": {"root": "gone", "docs": ["docs"], "questions": ["{root}/q.json"]},
+            "held": {"root": "held", "docs": ["docs"], "questions": ["{root}/q.json"],
+                     "held_out": True},
+        },
+    )  # fmt: skip
+    ran: list[tuple[str, tuple[Path, ...]]] = []
+
+    def fake(settings: object, corpus: object, baseline: bool) -> CorpusResult:
+        ran.append((corpus.name, corpus.questions))  # type: ignore[attr-defined]
+        return CorpusResult(corpus.name, {}, None, ())  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(cli, "evaluate_corpus", fake)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--store", type=Path, default=None)
+    add_arguments(parser)
+
+    def run(*argv: str) -> list[str]:
+        ran.clear()
+        cli._results(None, parser.parse_args(["--registry", str(registry), *argv]))  # type: ignore[arg-type]
+        return [name for name, _ in ran]
+
+    assert run("--corpus", "all") == ["here"]
+    assert "gone: skipped, not present" in capsys.readouterr().err
+    assert run("--corpus", "held") == ["held"]
+    other = write(tmp_path / "other.json", SHORT[:1])
+    assert run("--corpus", "here", "--questions", str(other)) == ["here"]
+    assert ran[0][1] == (other,)
+    with pytest.raises(EvalSetError, match="one --corpus"):
+        run("--corpus", "here", "--corpus", "held", "--questions", str(other))
+    with pytest.raises(EvalSetError, match="unknown corpus"):
+        run("--corpus", "nope")
+    with pytest.raises(EvalSetError, match="NAME=DIR"):
+        run("--corpus-dir", "here")
