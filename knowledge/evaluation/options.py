@@ -18,7 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="NAME",
         help="a corpus of the registry (repeatable; 'all': every corpus whose documents are "
-        "present; default: bundled). Each is ingested once into DATA_DIR/eval/NAME/chroma",
+        "present, except held-out ones; default: bundled). Each is ingested once into "
+        "DATA_DIR/eval/NAME/chroma",
     )
     parser.add_argument(
         "--corpus-dir",
