@@ -387,3 +387,17 @@ def test_all_runs_present_corpora_skips_absent_and_held_out_ones(
         run("--corpus", "nope")
     with pytest.raises(EvalSetError, match="NAME=DIR"):
         run("--corpus-dir", "here")
+
+
+def test_json_is_the_design_object_for_one_corpus_and_keyed_for_several() -> None:
+    from knowledge.evaluation.cli import as_json
+    from knowledge.evaluation.suite import CorpusResult
+
+    metrics = score([outcome(question(), "5Mbps [1]")], chunks)
+    one = CorpusResult("a", metrics, metrics, ())
+    single = as_json([one])
+    assert single["corpus"] == "a" and single["n"] == 1 and single["baseline"]["n"] == 1
+    several = as_json([one, CorpusResult("b", metrics, None, ())])
+    assert set(several["corpora"]) == {"a", "b"}
+    assert "baseline" not in several["corpora"]["b"]
+    json.dumps(several)  # plain JSON all the way down
