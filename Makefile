@@ -43,7 +43,7 @@ bench: setup
 	$(PY) -m bench --server-chunks 100000
 
 eval: setup
-	$(PY) -m knowledge eval
+	$(PY) -m knowledge eval --corpus all $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -51,22 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "eval",
         parents=[store],
-        help="run an evaluation set and print its metrics",
-        description="Run the evaluation set against the store (ingest the bundled corpus and the "
-        "evaluation documents first: done automatically into a temporary store unless --store "
-        "is given) and print the metrics beside a naive langchain + Chroma top-k baseline.",
+        help="run the evaluation corpora and print their metrics",
+        description="Evaluate the assistant beside a naive langchain + Chroma top-k baseline on "
+        "one or more corpora of the registry (each ingested once into a cached store under "
+        "DATA_DIR/eval/NAME), or, with --store and --questions, on a store you built.",
     )
-    evaluate.add_argument(
-        "--questions",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="evaluation set (JSON list; default: the project's set)",
-    )
-    evaluate.add_argument("--no-baseline", action="store_true", help="skip the naive baseline run")
-
+    from knowledge.evaluation.options import add_arguments
     from knowledge.usage_cli import add_commands
 
+    add_arguments(evaluate)
     add_commands(commands, store)
     return parser
 

@@ -4,6 +4,7 @@ de-duplication, no abstention. What a weekend RAG prototype would do."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from knowledge.api import Answer, Citation
 from knowledge.evaluation.metrics import Outcome
@@ -14,7 +15,11 @@ from store.embedding import Embedder
 
 
 def run_baseline(
-    store: StoreHandle, embedder: Embedder, questions: list[EvalQuestion], k: int = 5
+    store: StoreHandle,
+    embedder: Embedder,
+    questions: list[EvalQuestion],
+    k: int = 5,
+    name: Callable[[str], str] = str,
 ) -> list[Outcome]:
     """Top-k similarity search through langchain-chroma; the "answer" is the top chunk, cited."""
     from langchain_chroma import Chroma
@@ -44,9 +49,10 @@ def run_baseline(
         outcomes.append(
             Outcome(
                 question=question,
-                sources=tuple(str(doc.metadata.get("source", "")) for doc in documents),
+                sources=tuple(name(str(doc.metadata.get("source", ""))) for doc in documents),
                 answer=Answer(text=text, citations=citations, abstained=not documents),
                 seconds=seconds,
+                cited=tuple(name(citation.source) for citation in citations),
             )
         )
     return outcomes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from knowledge.api import KnowledgeError
 from knowledge.assistant import KnowledgeAssistant
@@ -13,9 +14,12 @@ from store.client import StoreHandle
 
 
 def run_assistant(
-    assistant: KnowledgeAssistant, questions: Sequence[EvalQuestion]
+    assistant: KnowledgeAssistant,
+    questions: Sequence[EvalQuestion],
+    name: Callable[[str], str] = str,
 ) -> list[Outcome]:
-    """Ask every question (warm: the first question is asked once before timing)."""
+    """Ask every question (warm: the first question is asked once before timing); `name` turns
+    a stored source into the name the evaluation set uses."""
     if questions:
         assistant.ask(questions[0].question)
     outcomes = []
@@ -30,9 +34,10 @@ def run_assistant(
         outcomes.append(
             Outcome(
                 question=question,
-                sources=tuple(hit.chunk.source for hit in retrieval.hits),
+                sources=tuple(name(hit.chunk.source) for hit in retrieval.hits),
                 answer=answer,
                 seconds=seconds,
+                cited=tuple(name(citation.source) for citation in answer.citations),
             )
         )
     return outcomes
@@ -50,3 +55,26 @@ def chunk_text_lookup(store: StoreHandle) -> Callable[[str], str | None]:
         return cache[chunk_id]
 
     return lookup
+
+
+def with_stored_sources(
+    store: StoreHandle, outcomes: Sequence[Outcome], name: Callable[[str], str] = str
+) -> list[Outcome]:
+    """Each outcome's `cited` from the store: the source of each cited chunk, as the corpus names
+    it (a citation shows a document's URL when it has one, so its `source` may be no path)."""
+    ids = sorted({c.chunk_id for o in outcomes for c in o.answer.citations if c.chunk_id})
+    found: dict[str, str] = {}
+    if ids:
+        records = store.chunks.get(ids=ids, include=["metadatas"])
+        for chunk_id, metadata in zip(records["ids"], records.get("metadatas") or [], strict=True):
+            found[chunk_id] = str((metadata or {}).get("source", ""))
+    return [
+        replace(
+            o,
+            cited=tuple(
+                name(found[c.chunk_id]) if c.chunk_id in found else c.source
+                for c in o.answer.citations
+            ),
+        )
+        for o in outcomes
+    ]

@@ -1,0 +1,60 @@
+"""What kind of answer a question asks for, decided once from its wording (both languages).
+
+The kinds steer the reader, never the retrieval: an amount question prefers a sentence whose
+figure and unit fit, a list question the list a lead-in introduces, a how-to question the steps.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_AMOUNT = re.compile(
+    r"\bhow (?:much|many|long|fast|big|large|high|low|far|often|soon|quickly)\b"
+    r"|\bwhat(?:'s| is| are)? (?:the )?(?:max(?:imum)?|min(?:imum)?|default|typical|"
+    r"expected|average|limit|latency|delay|bitrate|port|size|version|price|cost|number)\b"
+    r"|\b(?:which|what) (?:port|version|bitrate|resolution|frame ?rate)s?\b"
+    r"|多少|几秒|几个|几路|几种|多久|多长|多大|多高|多快|多远|上限|下限|最大|最小|最多|最少|默认|"
+    r"延迟|时延|端口|版本|码率|带宽|价格|费用|收费|报价",
+    re.IGNORECASE,
+)
+_LIST = re.compile(
+    r"\b(?:which|what) (?:\w+ ){0,2}(?:options|roles|features|parameters|settings|protocols|"
+    r"codecs|ways|steps|platforms|architectures|formats|kinds|types|methods|tools|metrics)\b"
+    r"|\blist\b|\bwhat are\b"
+    r"|哪些|有哪几|哪几种|几种|什么样的|列出",
+    re.IGNORECASE,
+)
+_HOW = re.compile(
+    r"\bhow (?:do|does|to|can|should|would|could)\b|\bsteps?\b|\bset ?up\b|\bconfigure\b"
+    r"|怎么|如何|怎样|步骤|配置|设置|搭建",
+    re.IGNORECASE,
+)
+_YES_NO = re.compile(
+    r"^\s*(?:can|could|does|do|is|are|will|would|should|may|has|have)\b"
+    r"|吗\s*[？?]?\s*$|能不能|能否|是否|可不可以|会不会|有没有|支不支持",
+    re.IGNORECASE,
+)
+_WHAT_IS = re.compile(r"^\s*what(?:'s| is| are)\s+\w+\s*\??\s*$|是什么\s*[？?]?\s*$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionKind:
+    """The answer shapes a question asks for (several may hold: "how many ports, and which?")."""
+
+    amount: bool = False
+    listing: bool = False
+    how: bool = False
+    yes_no: bool = False
+    definition: bool = False  # "what is X?": the sentence that introduces X is the answer
+
+
+def question_kind(question: str) -> QuestionKind:
+    """The kinds of answer `question` asks for."""
+    return QuestionKind(
+        amount=bool(_AMOUNT.search(question)),
+        listing=bool(_LIST.search(question)),
+        how=bool(_HOW.search(question)),
+        yes_no=bool(_YES_NO.search(question)),
+        definition=bool(_WHAT_IS.search(question)),
+    )

@@ -1,0 +1,286 @@
+"""The reader: in the retrieved chunks, find the passage that answers the question.
+
+Every sentence of the top hits is a candidate, scored by meaning (the cosine of its stored
+embedding with the question's, which works across languages and paraphrases) and by terms (the
+idf-weighted share of the question's own words it holds, with its heading). The question's kind
+adds what its answer looks like: a figure with a unit for an amount, the list a lead-in
+introduces for a list or a how-to. Filler is never a candidate (shapes.py).
+
+The best candidate becomes a passage, a contiguous span of its chunk: a lead-in with the items it
+introduces, a list item with its list, so the quote holds the answer and not only its topic.
+Supporting passages follow only when they are nearly as good and say something else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.answering.questions import QuestionKind, question_kind
+from knowledge.answering.shapes import (
+    has_digit,
+    has_figure,
+    is_filler,
+    is_lead_in,
+    is_list_item,
+    is_self_introduction,
+)
+from knowledge.retrieval.retriever import Hit, Retrieval
+from knowledge.retrieval.text import split_sentences, tokenize
+from store.language import has_han
+
+# chunk id → its sentences, in order, each with its stored vector
+SentenceVectors = Mapping[str, Sequence[tuple[str, np.ndarray]]]
+
+MAX_POINTS = 3
+MIN_CHARS = {"zh": 8, "en": 20}
+# e5 cosines live in a narrow band: unrelated text ≈ 0.75, a paraphrase ≈ 0.9. Meaning scores
+# are read relative to that band.
+SEM_FLOOR = 0.75
+SEM_SPAN = 0.15
+W_SEM = 1.0
+W_LEX = 0.8
+FIGURE_BONUS = 0.45
+LIST_BONUS = 0.3
+SELF_INTRO_PENALTY = 0.6
+RANK_PRIOR = 0.15
+SUPPORT_MARGIN = 0.25  # a supporting passage scores within this of the lead
+DUPLICATE_COSINE = 0.93
+MAX_SPAN_UNITS = 7
+MAX_SPAN_CHARS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When the best evidence is too weak to answer from: calibrated for multilingual-e5-small
+    on several corpora (docs/evaluation.md); another EMBEDDING_MODEL needs recalibrating."""
+
+    # A sentence this close in meaning answers on its own, in any language.
+    strong_cosine: float = 0.87
+    # A weaker match needs the question's own words too.
+    weak_cosine: float = 0.83
+    min_term_share: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One sentence of a hit, scored."""
+
+    hit_rank: int
+    hit: Hit
+    index: int  # of the sentence in its chunk
+    sentence: str
+    cosine: float  # with the question (0 when the sentence has no stored vector)
+    term_share: float
+    score: float
+    vector: np.ndarray | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A contiguous span of one chunk that answers (part of) the question."""
+
+    hit: Hit
+    quote: str  # verbatim text of the chunk
+    lines: tuple[str, ...]  # the span's sentences, as they read
+    candidate: Candidate
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the reader found: passages best first (empty when it abstains), and why."""
+
+    passages: tuple[Passage, ...]
+    best_cosine: float
+    best_term_share: float
+    abstained: bool
+
+
+def _offsets(text: str, sentences: Sequence[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for sentence in sentences:
+        start = text.find(sentence, cursor)
+        if start < 0:
+            start = text.find(sentence)
+        end = start + len(sentence)
+        spans.append((start, end))
+        cursor = max(cursor, end)
+    return spans
+
+
+class _TermScorer:
+    """The idf-weighted share of the question's own words a sentence holds (with its heading)."""
+
+    def __init__(self, retrieval: Retrieval, idf: Callable[[str], float]) -> None:
+        own: dict[str, float] = {}
+        for term, weight in zip(retrieval.terms, retrieval.term_weights, strict=False):
+            if weight >= 1.0:
+                own[term] = max(own.get(term, 0.0), idf(term) or 1.0)
+        self.weights = own
+        self.total = sum(own.values())
+
+    def share(self, sentence: str, heading: str) -> float:
+        if not self.total:
+            return 0.0
+        present = set(tokenize(sentence)) | set(tokenize(heading))
+        return sum(w for term, w in self.weights.items() if term in present) / self.total
+
+
+def _semantic(cosine: float) -> float:
+    return min(max((cosine - SEM_FLOOR) / SEM_SPAN, 0.0), 1.5)
+
+
+def candidates(
+    retrieval: Retrieval,
+    kind: QuestionKind,
+    idf: Callable[[str], float],
+    vectors: SentenceVectors,
+    quotable: Callable[[Hit], bool] = lambda hit: True,
+) -> list[Candidate]:
+    """Every quotable sentence of the hits, scored (best first)."""
+    query = retrieval.vector
+    terms = _TermScorer(retrieval, idf)
+    found: list[Candidate] = []
+    for rank, hit in enumerate(retrieval.hits):
+        if not quotable(hit):
+            continue
+        chunk = hit.chunk
+        heading = f"{chunk.title} {chunk.section}"
+        stored = {sentence: vector for sentence, vector in vectors.get(chunk.id, ())}
+        sentences = split_sentences(chunk.text)
+        for index, sentence in enumerate(sentences):
+            lang = "zh" if has_han(sentence) else "en"
+            if len(sentence.strip()) < MIN_CHARS[lang] or is_filler(sentence):
+                continue
+            vector = stored.get(sentence)
+            known = vector is not None and query is not None
+            cosine = float(np.dot(vector, query)) if known else 0.0
+            share = terms.share(sentence, heading)
+            score = W_SEM * _semantic(cosine or hit.dense) + W_LEX * share
+            score += RANK_PRIOR / (rank + 1)
+            if kind.amount:
+                score += FIGURE_BONUS if has_figure(sentence) else 0.0
+                score += FIGURE_BONUS / 3 if has_digit(sentence) else 0.0
+            if (kind.listing or kind.how) and is_lead_in(sentence) and index + 1 < len(sentences):
+                score += LIST_BONUS
+            if not kind.definition and is_self_introduction(sentence, index, chunk.chunk_index):
+                score -= SELF_INTRO_PENALTY
+            found.append(Candidate(rank, hit, index, sentence, cosine, share, score, vector))
+    return sorted(found, key=lambda candidate: -candidate.score)
+
+
+def passage(candidate: Candidate, kind: QuestionKind) -> Passage:
+    """The span of the candidate's chunk that answers: the sentence, plus what it introduces
+    (a lead-in's items), or the list it belongs to (for a list or how-to question)."""
+    text = candidate.hit.chunk.text
+    sentences = split_sentences(text)
+    spans = _offsets(text, sentences)
+    first = last = candidate.index
+    if is_lead_in(candidate.sentence):
+        while last + 1 < len(sentences) and last - first < MAX_SPAN_UNITS - 1:
+            following = sentences[last + 1]
+            if not is_list_item(following) and last > first:
+                break
+            last += 1
+            if spans[last][1] - spans[first][0] > MAX_SPAN_CHARS:
+                last -= 1
+                break
+    elif (kind.listing or kind.how) and is_list_item(candidate.sentence):
+        while first > 0 and is_list_item(sentences[first - 1]) and last - first < MAX_SPAN_UNITS:
+            first -= 1
+        if first > 0 and is_lead_in(sentences[first - 1]):
+            first -= 1
+        while (
+            last + 1 < len(sentences)
+            and is_list_item(sentences[last + 1])
+            and last - first < MAX_SPAN_UNITS - 1
+            and spans[last + 1][1] - spans[first][0] <= MAX_SPAN_CHARS
+        ):
+            last += 1
+    quote = text[spans[first][0] : spans[last][1]]
+    return Passage(candidate.hit, quote, tuple(sentences[first : last + 1]), candidate)
+
+
+def _duplicate(candidate: Candidate, chosen: Sequence[Passage]) -> bool:
+    for other in chosen:
+        if candidate.sentence in other.lines:
+            return True
+        a, b = candidate.vector, other.candidate.vector
+        if a is not None and b is not None and float(np.dot(a, b)) >= DUPLICATE_COSINE:
+            return True
+        words, others = set(tokenize(candidate.sentence)), set(tokenize(other.quote))
+        if words and len(words & others) / len(words) >= 0.8:
+            return True
+    return False
+
+
+def evidence_suffices(candidate: Candidate, thresholds: Thresholds) -> bool:
+    """True when a candidate is close enough to the question, in meaning or in words, to
+    answer it."""
+    cosine = candidate.cosine or candidate.hit.dense
+    if cosine >= thresholds.strong_cosine:
+        return True
+    return cosine >= thresholds.weak_cosine and candidate.term_share >= thresholds.min_term_share
+
+
+def read(
+    question: str,
+    retrieval: Retrieval,
+    idf: Callable[[str], float],
+    vectors: SentenceVectors,
+    thresholds: Thresholds,
+    quotable: Callable[[Hit], bool] = lambda hit: True,
+) -> Reading:
+    """The passages that answer `question`, best first, or an abstention."""
+    kind = question_kind(question)
+    scored = candidates(retrieval, kind, idf, vectors, quotable)
+    if not scored:
+        return Reading((), 0.0, 0.0, True)
+    best = scored[0]
+    best_cosine = max((c.cosine or c.hit.dense) for c in scored)
+    best_share = max(c.term_share for c in scored)
+    if not any(evidence_suffices(c, thresholds) for c in scored[:5]):
+        return Reading((), best_cosine, best_share, True)
+    lead = next(c for c in scored if evidence_suffices(c, thresholds))
+    chosen = [passage(lead, kind)]
+    for candidate in scored:
+        if len(chosen) >= MAX_POINTS:
+            break
+        if candidate is lead or candidate.score < best.score - SUPPORT_MARGIN:
+            continue
+        if not evidence_suffices(candidate, thresholds) or _duplicate(candidate, chosen):
+            continue
+        chosen.append(passage(candidate, kind))
+    return Reading(tuple(chosen), best_cosine, best_share, False)
+
+
+def display_lines(lines: Sequence[str], clean: Callable[[str], str]) -> str:
+    """A passage as it reads in an answer: its sentences cleaned of markup, one line each when
+    it is a list, else as one paragraph."""
+    cleaned = [clean(line) for line in lines if clean(line)]
+    if len(cleaned) > 1 and any(is_list_item(line) for line in lines[1:]):
+        return "\n".join(cleaned[:1] + [f"– {line}" for line in cleaned[1:]])
+    joined = ""
+    for line in cleaned:
+        if joined and not (has_han(joined[-1]) or re.search(r"[。！？；：]$", joined)):
+            joined += " "
+        joined += line
+    return joined
+
+
+__all__ = [
+    "Candidate",
+    "Passage",
+    "Reading",
+    "SentenceVectors",
+    "Thresholds",
+    "candidates",
+    "display_lines",
+    "evidence_suffices",
+    "passage",
+    "read",
+]

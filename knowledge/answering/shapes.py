@@ -1,0 +1,125 @@
+"""What a sentence is, from its shape and position alone: a figure, a lead-in, or filler that
+never answers a question (a heading, a code line, a link list, a pointer elsewhere, a document
+introducing itself). Decided from the text, never from a list of one corpus's headings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from store.language import HAN, has_han
+
+# A figure with a unit: what an amount question wants ("400 ms", "30%", "6Mbps", "120秒").
+_FIGURE_UNIT = re.compile(
+    r"\d(?:[\d,.]*\d)?\s*(?:%|‰|ms|milliseconds?|s\b|secs?|seconds?|minutes?|mins?|hours?|h\b|"
+    r"days?|weeks?|months?|years?|[kKmMgG]?bps|[kKmMgGtT]i?B\b|[kKmMgG]b\b|fps|Hz|kHz|px|p\b|"
+    r"[kK]\b|x\b|×|times|users?|viewers?|people|participants|streams?|channels?|rooms?|"
+    r"connections?|cores?|threads?|ports?|USD|\$|元|美元|毫秒|秒|分钟|小时|天|周|个月|年|帧|"
+    r"路|人|个|倍|万|千|兆|核|线程|端口|条|次|台)"
+    r"|[$¥€£]\s?\d",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(r"\d")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_CODE_LINE = re.compile(
+    r"^\s*(?:\$\s|#\s*\w+\s*=|//|/\*|\w[\w.\-]*\s*[=:]\s*[\w\"'./\-]+;?\s*$|"
+    r"[\w.\-]+\s+[\w.\-/:]+;\s*$|[{}\[\]<>]|(?:sudo|docker|ffmpeg|ffplay|curl|wget|npm|pip|git|"
+    r"make|cd|\./)\s)",
+)
+_SYMBOLS = re.compile(r"[{}\[\]();=<>/\\_`|#$@*]")
+_POINTER = re.compile(
+    r"\b(?:see|refer to|check|read|described|shown|listed|explained) (?:the )?(?:below|above|"
+    r"following|next|section|page|table|figure|docs?|documentation|link|chapter)\b"
+    r"|\b(?:as follows|the following|below)\s*[:.]?\s*$"
+    r"|(?:如下|以下|下面|下文|下表|下图|参考|详见|请看|请参考|见下|见上)[：:，,。]?\s*$",
+    re.IGNORECASE,
+)
+_LEAD_IN_END = re.compile(r"[:：]\s*$")
+_SELF_INTRO = re.compile(
+    r"^\s*(?:this|the|our|these) (?:document|doc|page|guide|article|knowledge base|section|"
+    r"chapter|tutorial|handbook|manual|site|wiki)s? (?:is|are|describes?|explains?|covers?|"
+    r"helps?|shows?|introduces?|provides?|will|contains?|lists?)\b"
+    r"|^\s*(?:本|这篇|该|此)(?:文|文档|文章|知识库|指南|页面|章节|手册|教程)",
+    re.IGNORECASE,
+)
+_NAME_IS_A = re.compile(
+    r"^\s*[\w .\-()（）]{2,60}?\s(?:is|are) (?:a|an|the)\b"
+    rf"|^\s*[\w .\-()（）{HAN}]{{1,30}}?(?:是一个|是一款|是一家|是一种|是一套|致力于|专注于)",
+    re.IGNORECASE,
+)
+_ENDS_SENTENCE = re.compile(r"[.!?。！？；;…)）\]」』\"”']\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,2}[.)、]\s*|[（(]?\d{1,2}[)）]\s*)")
+_MARKUP = re.compile(r"\*\*|__|`")
+
+
+def has_figure(sentence: str) -> bool:
+    """True when the sentence states a figure with its unit ("400 ms", "30%", "120秒")."""
+    return bool(_FIGURE_UNIT.search(sentence))
+
+
+def has_digit(sentence: str) -> bool:
+    """True when the sentence holds any digit."""
+    return bool(_DIGIT.search(sentence))
+
+
+def is_lead_in(sentence: str) -> bool:
+    """True for a sentence that introduces what follows ("You need three roles:")."""
+    return bool(_LEAD_IN_END.search(sentence)) or bool(_POINTER.search(sentence))
+
+
+def is_list_item(line: str) -> bool:
+    """True for a bulleted or numbered line."""
+    return bool(_LIST_ITEM.match(line))
+
+
+def _words(sentence: str) -> int:
+    return len(re.findall(r"[A-Za-z0-9]+", sentence)) + len(re.findall(f"[{HAN}]", sentence)) // 2
+
+
+def is_heading_like(sentence: str) -> bool:
+    """A fragment that names a topic and states nothing: short, no verb-bearing punctuation, no
+    figure ("Audio quality", "推流配置")."""
+    text = _MARKUP.sub("", sentence).strip()
+    if _ENDS_SENTENCE.search(text) or has_digit(text) or ":" in text or "：" in text:
+        return False
+    return _words(text) <= (6 if has_han(text) else 5)
+
+
+def is_code(sentence: str) -> bool:
+    """A command, a configuration line or a code fragment, not prose."""
+    text = sentence.strip()
+    if _CODE_LINE.match(text):
+        return True
+    if text.count("`") >= 2 and len(_MARKUP.sub("", text)) < 60:
+        return True
+    letters = len(re.findall(rf"[A-Za-z{HAN}]", text))
+    return len(_SYMBOLS.findall(text)) > max(4, 0.15 * max(letters, 1))
+
+
+def is_link_list(sentence: str) -> bool:
+    """Mostly URLs."""
+    linked = sum(len(url) for url in _URL.findall(sentence))
+    return linked > 0.4 * max(len(sentence), 1)
+
+
+def is_pointer(sentence: str) -> bool:
+    """A sentence that points elsewhere ("See the table below.") and says nothing itself."""
+    return bool(_POINTER.search(sentence)) and not has_figure(sentence)
+
+
+def is_self_introduction(sentence: str, position: int, chunk_index: int) -> bool:
+    """A document (or the knowledge base) introducing itself, or a product's opening
+    "X is a platform for …" line: filler in any answer that does not ask what X is."""
+    if _SELF_INTRO.search(sentence):
+        return True
+    return chunk_index == 0 and position <= 1 and bool(_NAME_IS_A.search(sentence))
+
+
+def is_filler(sentence: str) -> bool:
+    """A sentence that is never an answer by its shape (position aside)."""
+    return (
+        is_heading_like(sentence)
+        or is_code(sentence)
+        or is_link_list(sentence)
+        or (is_pointer(sentence) and not is_lead_in(sentence))
+    )

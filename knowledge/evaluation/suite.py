@@ -1,0 +1,107 @@
+"""One corpus's evaluation: ingest it once into its cached store, ask the assistant and the
+naive baseline every question, score both."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from config.settings import Settings
+from knowledge.evaluation.corpora import Corpus
+from knowledge.evaluation.metrics import Outcome, score
+from knowledge.evaluation.questions import EvalQuestion, EvalSetError
+from store.client import StoreHandle
+from store.language import detect_lang
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusResult:
+    """The figures of both systems on one corpus, and the assistant's outcomes for the misses."""
+
+    name: str
+    metrics: dict[str, object]
+    baseline: dict[str, object] | None
+    outcomes: tuple[Outcome, ...]
+
+
+def corpus_settings(settings: Settings, name: str) -> tuple[Settings, Path]:
+    """The corpus's own state folder under DATA_DIR (manifest, token cache) and store folder:
+    cached between runs, and apart from the user's store."""
+    base = settings.data_dir / "eval" / name
+    return settings.model_copy(update={"data_dir": base}), base / "chroma"
+
+
+def ingest_corpus(settings: Settings, corpus: Corpus, store_dir: Path) -> None:
+    """Bring the cached store up to date (incremental: unchanged files are skipped)."""
+    from ingest.pipeline import Ingestor
+    from store.embedding import get_embedder
+
+    print(f"{corpus.name}: syncing {len(corpus.docs)} folder(s) into {store_dir}…", file=sys.stderr)
+    report = Ingestor(
+        settings, get_embedder(settings.embedding_model_path), store_dir=store_dir
+    ).sync(list(corpus.docs))
+    if report.failed:
+        # Real documentation has files the loaders reject; the rest is still a fair corpus.
+        print(f"{corpus.name}: {len(report.failed)} file(s) not ingested", file=sys.stderr)
+
+
+def source_languages(store: StoreHandle, corpus: Corpus) -> dict[str, set[str]]:
+    """Each stored source (as the corpus names it) → the languages of its chunks."""
+    records = store.chunks.get(include=["metadatas"])
+    languages: dict[str, set[str]] = {}
+    for metadata in records.get("metadatas") or []:
+        if metadata:
+            name = corpus.source_name(str(metadata.get("source", "")))
+            languages.setdefault(name, set()).add(str(metadata.get("lang", "")))
+    return languages
+
+
+def with_languages(
+    questions: list[EvalQuestion], languages: dict[str, set[str]]
+) -> list[EvalQuestion]:
+    """Fill in what a set does not say: the question's language, and whether it is cross-lingual
+    (none of its expected sources is in the question's language)."""
+    filled = []
+    for question in questions:
+        lang = question.lang or detect_lang(question.question)
+        cross = question.cross_lingual
+        if not question.kind and question.answerable and question.expect_sources:
+            fragments = [fragment.lower() for fragment in question.expect_sources]
+            expected = set().union(
+                *(
+                    langs
+                    for source, langs in languages.items()
+                    if any(fragment in source.lower() for fragment in fragments)
+                )
+            )
+            cross = bool(expected) and lang not in expected
+        filled.append(replace(question, lang=lang, cross_lingual=cross))
+    return filled
+
+
+def evaluate_corpus(settings: Settings, corpus: Corpus, baseline: bool) -> CorpusResult:
+    """Ingest (incrementally), then run and score the assistant and the baseline."""
+    from knowledge.evaluation.baseline import run_baseline
+    from knowledge.evaluation.runner import chunk_text_lookup, run_assistant, with_stored_sources
+    from knowledge.factory import open_assistant
+    from store.embedding import get_embedder
+
+    missing = corpus.missing()
+    if missing:
+        raise EvalSetError(f"corpus {corpus.name}: missing {', '.join(map(str, missing))}")
+    questions = corpus.load_questions()
+    own_settings, store_dir = corpus_settings(settings, corpus.store or corpus.name)
+    ingest_corpus(own_settings, corpus, store_dir)
+    assistant = open_assistant(own_settings, store_dir)
+    store = assistant.retriever.index.store
+    questions = with_languages(questions, source_languages(store, corpus))
+    lookup = chunk_text_lookup(store)
+    name = corpus.source_name
+    ours = with_stored_sources(store, run_assistant(assistant, questions, name=name), name)
+    naive = None
+    if baseline:
+        embedder = get_embedder(own_settings.embedding_model_path)
+        naive_outcomes = run_baseline(store, embedder, questions, name=name)
+        naive = score(with_stored_sources(store, naive_outcomes, name), lookup)
+    return CorpusResult(corpus.name, score(ours, lookup), naive, tuple(ours))
