@@ -101,9 +101,10 @@ def bench_ask(settings: object, store_dir: Path | None, rounds: int) -> dict[str
     """Warm ask latency of the assistant and of the naive top-k, on the same store."""
     from knowledge.evaluation.baseline import run_baseline
     from knowledge.evaluation.questions import EvalQuestion
-    from knowledge.factory import open_assistant
+    from knowledge.factory import open_knowledge
 
-    assistant = open_assistant(settings, store_dir)  # type: ignore[arg-type]
+    opened = open_knowledge(settings, store_dir)  # type: ignore[arg-type]
+    assistant = opened.assistant
     for question in QUESTIONS:
         assistant.ask(question)
     samples = []
@@ -114,8 +115,7 @@ def bench_ask(settings: object, store_dir: Path | None, rounds: int) -> dict[str
             samples.append(time.perf_counter() - started)
     ours = percentiles(samples)
     questions = [EvalQuestion(str(i), q, True, (), ()) for i, q in enumerate(QUESTIONS)]
-    store = assistant.retriever.index.store
-    embedder = assistant.retriever.embedder
+    store, embedder = opened.store, opened.embedder
     run_baseline(store, embedder, questions)  # type: ignore[arg-type]
     naive = []
     for _ in range(rounds):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from config.settings import Settings
@@ -11,8 +12,14 @@ from knowledge.assistant import KnowledgeAssistant
 from knowledge.domain import load_domain
 from knowledge.retrieval.index import LiveIndex, TokenCache, token_cache_path
 from knowledge.retrieval.retriever import HybridRetriever
-from store.client import StoreConnectionError, locate_store, open_store, with_retries
-from store.embedding import get_embedder
+from store.client import (
+    StoreConnectionError,
+    StoreHandle,
+    locate_store,
+    open_store,
+    with_retries,
+)
+from store.embedding import Embedder, get_embedder
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +39,27 @@ def _warn_about_other_models(embedded_by: dict[str, str], identity: str) -> None
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """The configured assistant with the store and the model it answers from (for the
+    evaluation and the benchmarks, which read the store beside it)."""
+
+    assistant: Assistant
+    store: StoreHandle
+    embedder: Embedder
+
+
 def open_assistant(
     settings: Settings, store_dir: Path | None = None, *, connect_attempts: int = 5
 ) -> Assistant:
     """The assistant for the configured store and model (an LLM answerer when configured)."""
+    return open_knowledge(settings, store_dir, connect_attempts=connect_attempts).assistant
+
+
+def open_knowledge(
+    settings: Settings, store_dir: Path | None = None, *, connect_attempts: int = 5
+) -> Knowledge:
+    """The assistant, its store and its embedding model, opened once."""
     try:
         store = with_retries(lambda: open_store(settings, store_dir), attempts=connect_attempts)
     except StoreConnectionError as error:
@@ -45,10 +69,11 @@ def open_assistant(
     cache = TokenCache(token_cache_path(settings.data_dir, locate_store(settings, store_dir).key))
     domain = load_domain()
     retriever = HybridRetriever(LiveIndex(store, cache), embedder, domain)
-    assistant = KnowledgeAssistant(retriever, domain)
+    extractive = KnowledgeAssistant(retriever, domain)
+    assistant: Assistant = extractive
     if settings.llm_provider != "none":
         from knowledge.llm import LLMAssistant
 
         # Same retrieval and the extractive answer as its fallback; `ask` goes through the LLM.
-        return LLMAssistant.from_settings(assistant, settings)
-    return assistant
+        assistant = LLMAssistant.from_settings(extractive, settings)
+    return Knowledge(assistant, store, embedder)

@@ -34,12 +34,12 @@ def _store_result(
     """The `--store DIR --questions FILE` form: one set against a store the user built."""
     from knowledge.evaluation.baseline import run_baseline
     from knowledge.evaluation.runner import chunk_text_lookup, run_assistant, with_stored_sources
-    from knowledge.factory import open_assistant
+    from knowledge.factory import open_knowledge
     from store.embedding import get_embedder
 
     questions = load_any(questions_file)
-    assistant = open_assistant(settings, store_dir)
-    store = assistant.retriever.index.store
+    opened = open_knowledge(settings, store_dir)
+    assistant, store = opened.assistant, opened.store
     lookup = chunk_text_lookup(store)
     ours: list[Outcome] = with_stored_sources(store, run_assistant(assistant, questions))
     naive = None

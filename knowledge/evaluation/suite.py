@@ -84,7 +84,7 @@ def evaluate_corpus(settings: Settings, corpus: Corpus, baseline: bool) -> Corpu
     """Ingest (incrementally), then run and score the assistant and the baseline."""
     from knowledge.evaluation.baseline import run_baseline
     from knowledge.evaluation.runner import chunk_text_lookup, run_assistant, with_stored_sources
-    from knowledge.factory import open_assistant
+    from knowledge.factory import open_knowledge
     from store.embedding import get_embedder
 
     missing = corpus.missing()
@@ -93,8 +93,8 @@ def evaluate_corpus(settings: Settings, corpus: Corpus, baseline: bool) -> Corpu
     questions = corpus.load_questions()
     own_settings, store_dir = corpus_settings(settings, corpus.store or corpus.name)
     ingest_corpus(own_settings, corpus, store_dir)
-    assistant = open_assistant(own_settings, store_dir)
-    store = assistant.retriever.index.store
+    opened = open_knowledge(own_settings, store_dir)
+    assistant, store = opened.assistant, opened.store
     questions = with_languages(questions, source_languages(store, corpus))
     lookup = chunk_text_lookup(store)
     name = corpus.source_name
