@@ -7,7 +7,8 @@ import time
 from collections.abc import Iterator, Sequence
 
 from knowledge.answering.briefing import Briefer
-from knowledge.answering.compose import Thresholds, compose_answer
+from knowledge.answering.compose import compose_answer
+from knowledge.answering.reader import Thresholds
 from knowledge.api import (
     MAX_QUESTION_CHARS,
     Answer,
@@ -78,7 +79,8 @@ class KnowledgeAssistant:
     def compose(self, retrieval: Retrieval, lang: Lang) -> Answer:
         """The extractive answer to a retrieval, or an abstention."""
         idf = self.retriever.index.snapshot().lexical.idf
-        return compose_answer(retrieval, lang, idf, self.thresholds, self.domain.criteria)
+        vectors = self.retriever.sentence_vectors([hit.chunk for hit in retrieval.hits])
+        return compose_answer(retrieval, lang, idf, self.thresholds, self.domain.criteria, vectors)
 
     def ask(self, question: str, history: Sequence[Turn] = (), lang: Lang | None = None) -> Answer:
         """A cited answer, or an abstention."""

@@ -167,7 +167,9 @@ def candidates(
                 score += FIGURE_BONUS / 3 if has_digit(sentence) else 0.0
             if (kind.listing or kind.how) and is_lead_in(sentence) and index + 1 < len(sentences):
                 score += LIST_BONUS
-            if not kind.definition and is_self_introduction(sentence, index, chunk.chunk_index):
+            if not kind.definition and is_self_introduction(
+                sentence, index, chunk.chunk_index, chunk.title
+            ):
                 score -= SELF_INTRO_PENALTY
             found.append(Candidate(rank, hit, index, sentence, cosine, share, score, vector))
     return sorted(found, key=lambda candidate: -candidate.score)

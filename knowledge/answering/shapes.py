@@ -42,6 +42,7 @@ _SELF_INTRO = re.compile(
     r"|^\s*(?:本|这篇|该|此)(?:文|文档|文章|知识库|指南|页面|章节|手册|教程)",
     re.IGNORECASE,
 )
+_ABOUT_THE_KNOWLEDGE_BASE = re.compile(r"knowledge base|知识库", re.IGNORECASE)
 _NAME_IS_A = re.compile(
     r"^\s*[\w .\-()（）]{2,60}?\s(?:is|are) (?:a|an|the)\b"
     rf"|^\s*[\w .\-()（）{HAN}]{{1,30}}?(?:是一个|是一款|是一家|是一种|是一套|致力于|专注于)",
@@ -107,10 +108,11 @@ def is_pointer(sentence: str) -> bool:
     return bool(_POINTER.search(sentence)) and not has_figure(sentence)
 
 
-def is_self_introduction(sentence: str, position: int, chunk_index: int) -> bool:
+def is_self_introduction(sentence: str, position: int, chunk_index: int, title: str = "") -> bool:
     """A document (or the knowledge base) introducing itself, or a product's opening
-    "X is a platform for …" line: filler in any answer that does not ask what X is."""
-    if _SELF_INTRO.search(sentence):
+    "X is a platform for …" line: filler in any answer that does not ask what X is. Every line
+    of a document about the knowledge base itself is about documents, not the subject."""
+    if _SELF_INTRO.search(sentence) or _ABOUT_THE_KNOWLEDGE_BASE.search(title):
         return True
     return chunk_index == 0 and position <= 1 and bool(_NAME_IS_A.search(sentence))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,6 +25,13 @@ DUPLICATE_JACCARD = 0.8
 VENDOR_PENALTY = 0.6
 VENDOR_BOOST = 1.3
 LINK_LIST_PENALTY = 0.3
+LANGS = ("zh", "en")
+LANG_CANDIDATES = 10
+# A name that fewer than half of the chunks mention narrows retrieval: it tells which part of
+# the store the question is about.
+DISTINCTIVE_SHARE = 0.5
+NAME_BOOST = 1.5
+NAMING_LIMIT = 5000
 _URL = re.compile(r"https?://\S+")
 
 
@@ -60,6 +67,7 @@ class Retrieval:
     # How many glossary terms of the domain the question uses ("SLA", "语聊房", "AEC"): a
     # question in the domain's own words is about the domain, however it is phrased.
     domain_terms: int = 0
+    vector: np.ndarray | None = None  # the query's embedding, for sentence scoring
 
 
 class HybridRetriever:
@@ -90,12 +98,30 @@ class HybridRetriever:
         )
         named = named_vendors(query, snapshot, self.vendors)
         rankings = [[position for position, _ in dense], [position for position, _ in lexical]]
+        if not (filters and "lang" in filters):
+            # A multilingual model still ranks text in the question's language higher than the
+            # same content in another: each language's own best chunks get a ranking of their own,
+            # so an English question finds the Chinese passage that answers it, and the reverse.
+            for lang in LANGS:
+                own_lang = self._dense(snapshot, vector, _where({**(filters or {}), "lang": lang}))
+                rankings.append([position for position, _ in own_lang[:LANG_CANDIDATES]])
+                seen = {position for position, _ in dense}
+                dense = dense + [hit for hit in own_lang if hit[0] not in seen]
         if named and not filters:
             # The named vendor's own chunks compete even when generic chunks crowd the top.
             own = self._dense(snapshot, vector, {"vendor": {"$in": sorted(named)}})
             rankings.append([position for position, _ in own[:10]])
             seen = {position for position, _ in dense}
             dense = dense + [hit for hit in own if hit[0] not in seen]
+        names = distinctive_names(query, snapshot.lexical.idf, snapshot.lexical.size)
+        naming = self._sources_naming(names)
+        for name in names:
+            # The question names something specific (a product, a setting): the chunks that
+            # mention it get a ranking of their own, whatever language the question is in.
+            named_chunks = self._dense(snapshot, vector, _where(filters), contains=name)
+            rankings.append([position for position, _ in named_chunks[:LANG_CANDIDATES]])
+            seen = {position for position, _ in dense}
+            dense = dense + [hit for hit in named_chunks if hit[0] not in seen]
         fused = _fuse(*rankings)
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
@@ -104,6 +130,8 @@ class HybridRetriever:
 
         for position in fused:
             chunk = snapshot.chunks[position]
+            if chunk.source in naming:
+                fused[position] *= NAME_BOOST
             if _mostly_links(chunk.text):
                 fused[position] *= LINK_LIST_PENALTY  # a list of sources answers nothing itself
             if chunk.doc_type == "vendor":
@@ -130,16 +158,53 @@ class HybridRetriever:
             coverage=_coverage(snapshot, own_terms, hits[:3], chosen[:3]),
             sentence_coverage=_sentence_coverage(snapshot, own_terms, hits[:3]),
             domain_terms=domain_terms,
+            vector=vector,
         )
 
+    def sentence_vectors(self, chunks: Sequence[Chunk]) -> dict[str, list[tuple[str, np.ndarray]]]:
+        """Each chunk's sentences with their vectors (the reader scores them by meaning)."""
+        embed = getattr(self.embedder, "embed_passages", None)
+        if embed is None:
+            return {}
+        found: dict[str, list[tuple[str, np.ndarray]]] = {}
+        texts: list[str] = []
+        owners: list[tuple[str, str]] = []
+        for chunk in chunks:
+            heading = chunk.section.split(" > ")[-1] if chunk.section else ""
+            for sentence in split_sentences(chunk.text):
+                texts.append(f"{heading}: {sentence}" if heading else sentence)
+                owners.append((chunk.id, sentence))
+        if not texts:
+            return found
+        vectors = np.asarray(embed(texts), dtype=np.float32)
+        for (chunk_id, sentence), vector in zip(owners, vectors, strict=True):
+            found.setdefault(chunk_id, []).append((sentence, vector))
+        return found
+
+    def _sources_naming(self, names: Sequence[str]) -> set[str]:
+        """The documents that mention any of `names` somewhere (a page about a product names it
+        once or twice, not in every chunk)."""
+        sources: set[str] = set()
+        for name in names:
+            records = self.index.store.chunks.get(
+                where_document={"$contains": name}, include=["metadatas"], limit=NAMING_LIMIT
+            )
+            sources.update(str(m.get("source", "")) for m in records.get("metadatas") or [] if m)
+        return sources
+
     def _dense(
-        self, snapshot: Snapshot, vector: np.ndarray, where: dict[str, Any] | None
+        self,
+        snapshot: Snapshot,
+        vector: np.ndarray,
+        where: dict[str, Any] | None,
+        contains: str = "",
     ) -> list[tuple[int, float]]:
         collection = self.index.store.chunks
         result = collection.query(
             query_embeddings=[vector.tolist()],
             n_results=CANDIDATES * 2,  # Chroma returns fewer when the store holds fewer
             where=where,
+            where_document={"$contains": contains} if contains else None,
             include=["distances"],
         )
         ids = (result.get("ids") or [[]])[0]
@@ -173,6 +238,30 @@ def named_vendors(query: str, snapshot: Snapshot, vendors: VendorBook) -> set[st
     """Canonical names of the store's vendors a query mentions, by name or alias (声网 → Agora);
     vendors of the user's own documents, which the book may not know, by their names."""
     return {vendor for vendor in snapshot.vendor_names if vendors.names_vendor(query, vendor)}
+
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._\-][A-Za-z0-9]+)*")
+
+
+def distinctive_names(
+    query: str, idf: Callable[[str], float], size: int, limit: int = 2
+) -> list[str]:
+    """The Latin names in a query that few chunks of the store use ("MediaMTX", "hls_fragment",
+    "Jibri"), rarest first, as typed: each narrows retrieval to what the question is about,
+    across languages (a Chinese question names an English product the same way)."""
+    if size < 20:
+        return []
+    floor = math.log(1 + (size - DISTINCTIVE_SHARE * size + 0.5) / (DISTINCTIVE_SHARE * size + 0.5))
+    scored: dict[str, float] = {}
+    for match in _NAME.finditer(query):
+        form = match.group(0)
+        terms = tokenize(form)
+        if len(form) < 3 or len(terms) != 1:
+            continue
+        weight = idf(terms[0])
+        if weight > floor:  # present in the store (idf 0 is absent), and in few of its chunks
+            scored[form] = max(scored.get(form, 0.0), weight)
+    return sorted(scored, key=lambda form: -scored[form])[:limit]
 
 
 def _mostly_links(text: str) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from knowledge.answering.compose import Thresholds, compose_answer, should_abstain
+from knowledge.answering.compose import compose_answer
+from knowledge.answering.reader import Thresholds, read
 from knowledge.domain import load_domain
 from knowledge.retrieval.retriever import Hit, Retrieval
 from knowledge.retrieval.text import tokenize
@@ -67,6 +68,7 @@ def test_every_point_is_a_cited_verbatim_sentence() -> None:
         _idf,
         Thresholds(),
         CRITERIA,
+        {},
     )
     assert not answer.abstained
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
@@ -79,7 +81,7 @@ def test_every_point_is_a_cited_verbatim_sentence() -> None:
 
 def test_vendor_claims_are_attributed_never_stated_as_fact() -> None:
     answer = compose_answer(
-        _retrieval("echo cancellation SLA", VENDOR), "en", _idf, Thresholds(), CRITERIA
+        _retrieval("echo cancellation SLA", VENDOR), "en", _idf, Thresholds(), CRITERIA, {}
     )
     assert "NimbusRTC states: “NimbusRTC offers built-in echo cancellation" in answer.text
     assert answer.citations[0].source == "https://nimbus.example.com/docs"
@@ -87,29 +89,36 @@ def test_vendor_claims_are_attributed_never_stated_as_fact() -> None:
 
 def test_answers_in_the_question_language_noting_the_source_language() -> None:
     chinese = compose_answer(
-        _retrieval("回声消除重要吗", CHINESE, GUIDE), "zh", _idf, Thresholds(), CRITERIA
+        _retrieval("回声消除重要吗", CHINESE, GUIDE), "zh", _idf, Thresholds(), CRITERIA, {}
     )
     assert chinese.text.startswith("知识库中的相关要点")
     english = compose_answer(
-        _retrieval("echo cancellation", CHINESE), "en", _idf, Thresholds(), CRITERIA
+        _retrieval("echo cancellation", CHINESE), "en", _idf, Thresholds(), CRITERIA, {}
     )
     assert "(from a Chinese source)" in english.text
 
 
 def test_abstains_when_both_signals_are_weak() -> None:
-    thresholds = Thresholds(min_dense=0.883, min_sentence_coverage=0.6)
-    weak = _retrieval("weather in Paris", GUIDE, dense=0.80, coverage=0.2)
-    assert should_abstain(weak, thresholds)
-    answer = compose_answer(weak, "en", _idf, thresholds, CRITERIA)
+    thresholds = Thresholds(strong_cosine=0.87, weak_cosine=0.83, min_term_share=0.5)
+
+    def abstains(retrieval: Retrieval) -> bool:
+        return read(retrieval.query, retrieval, _idf, {}, thresholds).abstained
+
+    weak = _retrieval("weather in Paris", GUIDE, dense=0.80)
+    assert abstains(weak)
+    answer = compose_answer(weak, "en", _idf, thresholds, CRITERIA, {})
     assert answer.abstained and answer.citations == () and "does not cover" in answer.text
-    # Either a strong cosine or a sentence that echoes the question is enough to answer.
-    assert not should_abstain(_retrieval("q", GUIDE, dense=0.90, coverage=0.2), thresholds)
-    assert not should_abstain(_retrieval("q", GUIDE, dense=0.85, coverage=0.8), thresholds)
-    assert should_abstain(Retrieval(query="q", hits=()), thresholds)
+    # A strong cosine is enough; a weaker one needs the question's own words in the sentence.
+    assert not abstains(_retrieval("lunar tides", GUIDE, dense=0.90))
+    assert not abstains(_retrieval("echo cancellation voice room", GUIDE, dense=0.85))
+    assert abstains(_retrieval("lunar tides", GUIDE, dense=0.85))
+    assert abstains(Retrieval(query="q", hits=()))
 
 
 def test_chinese_abstention_is_in_chinese() -> None:
-    answer = compose_answer(Retrieval(query="天气", hits=()), "zh", _idf, Thresholds(), CRITERIA)
+    answer = compose_answer(
+        Retrieval(query="天气", hits=()), "zh", _idf, Thresholds(), CRITERIA, {}
+    )
     assert answer.abstained and "知识库里没有" in answer.text
 
 
@@ -125,7 +134,7 @@ def test_advice_in_a_vendor_profile_is_not_put_in_the_vendors_mouth() -> None:
         lang="en",
     )
     answer = compose_answer(
-        _retrieval("echo cancellation", advice), "en", _idf, Thresholds(), CRITERIA
+        _retrieval("echo cancellation", advice), "en", _idf, Thresholds(), CRITERIA, {}
     )
     assert "NimbusRTC states" not in answer.text
     assert "Ask NimbusRTC how its echo cancellation is measured" in answer.text
@@ -143,7 +152,7 @@ def test_a_source_list_is_never_quoted() -> None:
         lang="en",
     )
     answer = compose_answer(
-        _retrieval("echo cancellation", sources, GUIDE), "en", _idf, Thresholds(), CRITERIA
+        _retrieval("echo cancellation", sources, GUIDE), "en", _idf, Thresholds(), CRITERIA, {}
     )
     assert all(citation.chunk_id != sources.id for citation in answer.citations)
 
@@ -159,15 +168,13 @@ def test_the_knowledge_bases_table_of_contents_is_never_quoted() -> None:
         lang="zh",
     )
     answer = compose_answer(
-        _retrieval("语聊房 回声消除", contents, CHINESE), "zh", _idf, Thresholds(), CRITERIA
+        _retrieval("语聊房 回声消除", contents, CHINESE), "zh", _idf, Thresholds(), CRITERIA, {}
     )
     assert all(citation.chunk_id != contents.id for citation in answer.citations)
     assert any(citation.chunk_id == CHINESE.id for citation in answer.citations)
 
 
 def test_restating_a_glossary_definition_does_not_outrank_the_question_words() -> None:
-    from knowledge.answering.compose import select_sentences
-
     sla = Chunk(
         text=(
             "SLA（服务等级协议）通常承诺厂商服务的月度可用性百分比，未达标时给予赔偿。"
@@ -190,5 +197,5 @@ def test_restating_a_glossary_definition_does_not_outrank_the_question_words() -
         coverage=1.0,
         sentence_coverage=1.0,
     )
-    (_, lead), *_ = select_sentences(retrieval, _idf, CRITERIA)
-    assert "很少涵盖通话质量" in lead
+    lead, *_ = read(retrieval.query, retrieval, _idf, {}, Thresholds()).passages
+    assert "很少涵盖通话质量" in lead.quote

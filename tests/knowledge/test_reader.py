@@ -1,0 +1,189 @@
+"""The reader: question kinds, filler shapes, passages that hold the answer, meaning across
+languages, and abstention from weak evidence, on small documents written here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from knowledge.answering.questions import question_kind
+from knowledge.answering.reader import Thresholds, read
+from knowledge.answering.shapes import (
+    has_figure,
+    is_code,
+    is_filler,
+    is_heading_like,
+    is_lead_in,
+    is_link_list,
+    is_pointer,
+    is_self_introduction,
+)
+from knowledge.retrieval.retriever import Hit, Retrieval
+from knowledge.retrieval.text import split_sentences, tokenize
+from store.schema import Chunk
+
+
+def chunk(text: str, *, lang: str = "en", index: int = 3, title: str = "Guide") -> Chunk:
+    return Chunk(
+        text=text, source=f"docs/{abs(hash(text))}.md", chunk_index=index, title=title, lang=lang
+    )
+
+
+def retrieval(question: str, *chunks: Chunk, dense: float = 0.9) -> Retrieval:
+    terms = tokenize(question)
+    return Retrieval(
+        query=question,
+        hits=tuple(Hit(c, 1.0 / (i + 1), dense, 1.0) for i, c in enumerate(chunks)),
+        terms=tuple(terms),
+        term_weights=tuple(1.0 for _ in terms),
+        top_dense=dense,
+        vector=_unit(0),
+    )
+
+
+def _unit(axis: int, lean: float = 0.0) -> np.ndarray:
+    """A unit vector on `axis`, leaning `lean` towards axis 0 (the question's direction)."""
+    vector = np.zeros(8, dtype=np.float32)
+    vector[axis] = 1.0
+    vector[0] += lean
+    return vector / np.linalg.norm(vector)
+
+
+def vectors_for(target: Chunk, close: dict[str, float]) -> dict[str, list[tuple[str, np.ndarray]]]:
+    """Sentence vectors: each sentence containing a key of `close` gets that cosine with the
+    question; the others are unrelated."""
+    found = []
+    for sentence in split_sentences(target.text):
+        cosine = next((c for key, c in close.items() if key in sentence), 0.2)
+        lean = cosine / max(np.sqrt(1 - cosine**2), 1e-6)
+        found.append((sentence, _unit(1, lean) if cosine < 0.999 else _unit(0)))
+    return {target.id: found}
+
+
+def idf(_term: str) -> float:
+    return 1.0
+
+
+# --- question kinds ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many viewers can one room hold?", "amount"),
+        ("SRS 默认的 HLS 延迟是多少？", "amount"),
+        ("Which protocols does the server support?", "listing"),
+        ("有哪些参数可以降低延迟？", "listing"),
+        ("How do I configure TLS?", "how"),
+        ("怎么配置回调？", "how"),
+        ("Can viewers on Safari play WebRTC?", "yes_no"),
+        ("支持 H.265 吗？", "yes_no"),
+        ("What is WHIP?", "definition"),
+    ],
+)
+def test_question_kinds(question: str, kind: str) -> None:
+    assert getattr(question_kind(question), kind)
+
+
+# --- shapes --------------------------------------------------------------------------------
+
+
+def test_filler_shapes_are_recognised() -> None:
+    assert is_heading_like("Audio quality")
+    assert is_heading_like("推流配置")
+    assert is_code("hls_fragment 10;")
+    assert is_code("$ docker run -p 1935:1935 ossrs/srs")
+    assert is_link_list("Docs: https://example.com/a https://example.com/b")
+    assert is_pointer("See the table below.")
+    assert is_lead_in("A team needs people of three specialities:")
+    assert is_self_introduction("This guide explains how to choose a vendor.", 0, 0)
+    assert is_self_introduction("NimbusRTC is a platform for live video.", 0, 0)
+    assert not is_self_introduction("NimbusRTC is a platform for live video.", 4, 2)
+    assert is_self_introduction("场景指南覆盖语聊房。", 3, 2, title="本知识库使用说明")
+    for prose in (
+        "The default HLS latency is about 30 seconds.",
+        "SRS 默认的 HLS 延迟大约是 30 秒。",
+        "Browser: Firefox; Support: yes; Versions: 115+",
+    ):
+        assert not is_filler(prose), prose
+    assert has_figure("It takes 350 ms to connect.") and has_figure("延迟降低到 6 秒")
+
+
+# --- passages ------------------------------------------------------------------------------
+
+
+def test_an_amount_question_prefers_the_sentence_with_the_figure() -> None:
+    doc = chunk(
+        "HLS latency depends on the fragment and window settings. "
+        "With the default settings the latency is about 30 seconds. "
+        "Latency matters to every viewer."
+    )
+    found = read(
+        "How much latency does HLS have by default?", retrieval("q", doc), idf, {}, Thresholds()
+    )
+    assert not found.abstained
+    assert "30 seconds" in found.passages[0].quote
+
+
+def test_a_lead_in_is_quoted_with_the_list_it_introduces() -> None:
+    doc = chunk(
+        "Building a live product takes people of several specialities:\n"
+        "- a media engineer for encoding and delivery\n"
+        "- a client engineer for the players\n"
+        "- an operations engineer for monitoring\n"
+        "Hiring takes time."
+    )
+    question = "Which roles does a live product team need?"
+    found = read(question, retrieval(question, doc), idf, {}, Thresholds())
+    quote = found.passages[0].quote
+    assert "several specialities" in quote and "operations engineer" in quote
+    assert quote in doc.text  # verbatim, one contiguous span
+
+
+def test_a_table_row_is_quoted_with_its_header() -> None:
+    doc = chunk("Browser: Firefox; Support: yes; Versions: 115+\nBrowser: Safari; Support: no")
+    question = "Which Firefox versions are supported?"
+    found = read(question, retrieval(question, doc), idf, {}, Thresholds())
+    assert found.passages[0].quote.startswith("Browser: Firefox; Support: yes")
+
+
+def test_filler_is_never_the_answer() -> None:
+    doc = chunk(
+        "NimbusRTC is a platform for real-time video.\n"
+        "See the table below.\n"
+        "NimbusRTC connects a call in 350 ms on average.",
+        index=0,
+        title="NimbusRTC",
+    )
+    question = "How fast does NimbusRTC connect a call?"
+    found = read(question, retrieval(question, doc), idf, {}, Thresholds())
+    assert found.passages[0].quote == "NimbusRTC connects a call in 350 ms on average."
+    assert all("platform for" not in p.quote and "below" not in p.quote for p in found.passages)
+
+
+# --- meaning across languages, and abstention ----------------------------------------------
+
+
+def test_an_english_question_finds_the_chinese_sentence_by_meaning() -> None:
+    doc = chunk("语聊房最重要的是没有噪音、没有回声、不卡顿。主播的头像要清晰。", lang="zh")
+    question = "What matters for a voice room?"
+    vectors = vectors_for(doc, {"没有噪音": 0.9})
+    found = read(question, retrieval(question, doc, dense=0.8), idf, vectors, Thresholds())
+    assert not found.abstained
+    assert "没有噪音" in found.passages[0].quote
+
+
+def test_a_chinese_question_finds_the_english_sentence_by_meaning() -> None:
+    doc = chunk("Echo cancellation removes the far end's voice. The logo is blue.")
+    question = "回声消除有什么用？"
+    vectors = vectors_for(doc, {"Echo cancellation": 0.9})
+    found = read(question, retrieval(question, doc, dense=0.8), idf, vectors, Thresholds())
+    assert "Echo cancellation" in found.passages[0].quote
+
+
+def test_a_near_domain_question_nothing_answers_abstains() -> None:
+    doc = chunk("SRS supports RTMP, HLS and WebRTC. It runs on Linux and macOS.")
+    question = "How much does Tencent TRTC charge per minute?"
+    vectors = vectors_for(doc, {"SRS supports": 0.8})
+    found = read(question, retrieval(question, doc, dense=0.8), idf, vectors, Thresholds())
+    assert found.abstained and not found.passages
