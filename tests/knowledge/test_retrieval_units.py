@@ -45,7 +45,7 @@ def test_the_segmenter_dictionary_keeps_only_common_words() -> None:
 def test_segmenting_works_without_a_writable_temporary_folder(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from knowledge import text
+    from store import tokens as text
 
     monkeypatch.setattr(text.tempfile, "gettempdir", lambda: str(tmp_path / "missing"))
     text._segmenter.cache_clear()
