@@ -1,5 +1,5 @@
 """`python -m bench [--chunks N] [--skip-scale]`: measure, compare with baselines, write a report.
-`python -m bench synthetic --chunks N --out DIR` builds a reusable synthetic store (bench.synthetic).
+`python -m bench synthetic --chunks N --out DIR` builds a reusable synthetic store.
 
 Measured in one run, on this machine:
 - ingest throughput (chunks/s) of the pipeline beside raw `model.encode` on the same chunks;

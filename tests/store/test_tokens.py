@@ -14,7 +14,7 @@ def test_knowledge_tokenizes_with_the_store_tokenizer() -> None:
 
 def test_the_segmenter_learns_the_glossary_that_query_expansion_reads() -> None:
     # Moving the glossary must move both readers, or documents and questions would be cut apart.
-    assert tokens.GLOSSARY_FILE == GLOSSARY_PATH.resolve()
+    assert GLOSSARY_PATH.resolve() == tokens.GLOSSARY_FILE
     assert "语聊房" in tokens.glossary_words()
 
 
