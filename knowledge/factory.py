@@ -11,19 +11,14 @@ from knowledge.briefing import Briefer
 from knowledge.criteria import default_criteria
 from knowledge.errors import StoreUnavailable
 from knowledge.glossary import default_glossary
-from knowledge.index import LiveIndex, TokenCache, token_cache_path
+from knowledge.index import LiveIndex
 from knowledge.retriever import HybridRetriever
 from knowledge.topics import default_books
 from store.client import StoreConnectionError, open_store, with_retries
 from store.embedding import get_embedder
+from store.lexical_index import open_lexical_index
 
 log = logging.getLogger(__name__)
-
-
-def _store_key(settings: Settings, store_dir: Path | None) -> str:
-    if store_dir is None and settings.uses_chroma_server:
-        return f"http://{settings.chroma_host}:{settings.chroma_port}#{settings.chroma_collection}"
-    return f"{(store_dir or settings.chroma_path).resolve()}#{settings.chroma_collection}"
 
 
 def _warn_about_other_models(embedded_by: dict[str, str], identity: str) -> None:
@@ -51,8 +46,8 @@ def open_assistant(
         raise StoreUnavailable(str(error)) from None
     embedder = get_embedder(settings.embedding_model_path)
     _warn_about_other_models(store.registry.embedders(), embedder.identity)
-    cache = TokenCache(token_cache_path(settings.data_dir, _store_key(settings, store_dir)))
-    retriever = HybridRetriever(LiveIndex(store, cache), embedder, default_glossary())
+    lexical = open_lexical_index(settings, store_dir)
+    retriever = HybridRetriever(LiveIndex(store, lexical), embedder, default_glossary())
     assistant = KnowledgeAssistant(retriever)
     # Briefings and comparisons retrieve through the assistant: one retrieval path.
     vendors, scenarios = default_books()

@@ -11,6 +11,7 @@ from knowledge.index import LiveIndex
 from knowledge.langchain_adapters import KnowledgeRetriever
 from knowledge.retriever import HybridRetriever
 from store.client import open_store
+from store.lexical_index import open_lexical_index
 
 
 def test_invoke_returns_documents_with_our_metadata(
@@ -24,7 +25,11 @@ def test_invoke_returns_documents_with_our_metadata(
         "# NimbusRTC\n\nNimbusRTC states a 99.95% SLA.\n"
     )
     Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
-    hybrid = HybridRetriever(LiveIndex(open_store(store_settings)), fake_embedder, Glossary([]))  # type: ignore[arg-type]
+    hybrid = HybridRetriever(
+        LiveIndex(open_store(store_settings), open_lexical_index(store_settings)),
+        fake_embedder,  # type: ignore[arg-type]
+        Glossary([]),
+    )  # type: ignore[arg-type]
     retriever = KnowledgeRetriever(retriever=hybrid, k=2)
     documents = retriever.invoke("echo cancellation in voice rooms")
     assert documents[0].metadata["source"].endswith("voice.md")
