@@ -321,8 +321,25 @@ class LexicalIndex:
             found[chunk.id] = chunk
         return found
 
+    def version_ids(self, source: str, content_hash: str) -> set[str]:
+        """The ids of the chunks the index holds for one version of a document."""
+        query = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, self._term("source", source)),
+                (tantivy.Occur.Must, self._term("content_hash", content_hash)),
+            ]
+        )
+        searcher = self._index.searcher()
+        total = int(searcher.search(query, 1, count=True).count or 0)
+        if not total:
+            return set()
+        hits = searcher.search(query, total, count=False).hits
+        return {_indexed(searcher.doc(address)).id for _, address in hits}
+
     def _term(self, field: str, value: str) -> tantivy.Query:
-        return tantivy.Query.term_query(self._schema, field, value, index_option="basic")
+        # Term frequencies count for the terms field's BM25; the others only match.
+        option = "freq" if field == "terms" else "basic"
+        return tantivy.Query.term_query(self._schema, field, value, index_option=option)
 
     def close(self) -> None:
         """Release the version table (the Tantivy index needs no closing)."""
