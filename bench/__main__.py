@@ -1,5 +1,6 @@
 """`python -m bench [--chunks N] [--skip-scale]`: measure, compare with baselines, write a report.
-`python -m bench synthetic --chunks N --out DIR` builds a reusable synthetic store.
+`python -m bench synthetic --chunks N --out DIR` builds a reusable synthetic store;
+`python -m bench scale --chunks N --out DIR` measures start, latency, memory and ingest on it.
 
 Measured in one run, on this machine:
 - ingest throughput (chunks/s) of the pipeline beside raw `model.encode` on the same chunks;
@@ -221,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.synthetic import main as synthetic_main
 
         return synthetic_main(arguments[1:])
+    if arguments[:1] == ["scale"]:
+        from bench.scale import main as scale_main
+
+        return scale_main(arguments[1:])
     args = parser.parse_args(arguments)
     from bot.allocator import limit_allocator_growth
 
