@@ -134,22 +134,30 @@ def main(argv: list[str] | None = None) -> int:
     from store.lexical_index import index_dir
 
     result: dict[str, object] = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M")}
+    report = REPORTS / f"scale-{args.chunks}.json"
+    REPORTS.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:
+        # After every phase: a run stopped half-way still leaves what it measured.
+        report.write_text(json.dumps(result, indent=2, ensure_ascii=False), "utf-8")
+
     result["store"] = build(args.chunks, out)
+    save()
     env = {k: v for k, v in os.environ.items() if k not in ("CHROMA_HOST", "CHROMA_PORT")}
     env |= {"CHROMA_PATH": str(out / "chroma"), "DATA_DIR": str(out / "data")}
     print("first answers…", file=sys.stderr)
     result["first_answer"] = first_answers(env)
+    save()
     settings = synthetic_settings(load_settings(), out)
     print("warm ask latency…", file=sys.stderr)
     result["ask_warm"] = bench_ask(settings, None, args.rounds)
+    save()
     folder = index_dir(settings)  # type: ignore[arg-type]
     size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
     result["lexical_index_disk_mb"] = round(size / 2**20, 1)
     if not args.skip_ingest:
         print("ingest of new documents…", file=sys.stderr)
         result["ingest"] = ingest_figures(env, out)
-    REPORTS.mkdir(parents=True, exist_ok=True)
-    report = REPORTS / f"scale-{args.chunks}.json"
-    report.write_text(json.dumps(result, indent=2, ensure_ascii=False), "utf-8")
+    save()
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
