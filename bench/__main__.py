@@ -1,4 +1,6 @@
 """`python -m bench [--chunks N] [--skip-scale]`: measure, compare with baselines, write a report.
+`python -m bench synthetic --chunks N --out DIR` builds a reusable synthetic store;
+`python -m bench scale --chunks N --out DIR` measures start, latency, memory and ingest on it.
 
 Measured in one run, on this machine:
 - ingest throughput (chunks/s) of the pipeline beside raw `model.encode` on the same chunks;
@@ -16,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import sys
 import tempfile
 import time
@@ -129,80 +130,15 @@ def bench_ask(settings: object, store_dir: Path | None, rounds: int) -> dict[str
     }
 
 
-_SENTENCES: dict[int, tuple[list[str], np.ndarray]] = {}
-
-
-def corpus_sentences(embedder: object) -> tuple[list[str], np.ndarray]:
-    """The corpus's sentences and their real embeddings (computed once per run)."""
-    from knowledge.retrieval.text import split_sentences
-
-    if id(embedder) not in _SENTENCES:
-        skip = (
-            "---",
-            "#",
-            "title:",
-            "doc_type",
-            "lang:",
-            "vendor:",
-            "source_url",
-            "as_of",
-            "scenario",
-        )
-        found: set[str] = set()
-        for path in sorted(CORPUS.glob("*.md")):
-            for line in path.read_text("utf-8").splitlines():
-                if line and not line.startswith(skip):
-                    found.update(s for s in split_sentences(line) if len(s) > 20)
-        sentences = sorted(found)
-        _SENTENCES[id(embedder)] = (sentences, embedder.embed_passages(sentences))  # type: ignore[attr-defined]
-    return _SENTENCES[id(embedder)]
-
-
 def synthetic_store(
     settings: object, embedder: object, scratch: Path, size: int, *, server: bool = False
 ) -> Path | None:
-    """A store of `size` chunks recombined from corpus sentences. Embedding 100,000 chunks with
-    the model would take hours here, so each chunk's vector is the normalised mean of its
-    sentences' real embeddings: real text, real vocabulary, realistic vector geometry."""
+    """A synthetic store of `size` chunks in `scratch` (or on the configured server)."""
+    from bench.synthetic import fill_synthetic
     from store.client import open_store
-    from store.schema import Chunk
 
-    sentences, vectors = corpus_sentences(embedder)
-    rng = random.Random(7)
     store_dir = None if server else scratch / f"synthetic-{size}"
-    store = open_store(settings, store_dir)  # type: ignore[arg-type]
-    batch: list[Chunk] = []
-    batch_vectors: list[list[float]] = []
-    per_doc = 50
-    for i in range(size):
-        picks = rng.sample(range(len(sentences)), 4)
-        vector = vectors[picks].mean(axis=0)
-        vector /= np.linalg.norm(vector)
-        doc = i // per_doc
-        batch.append(
-            Chunk(
-                text=" ".join(sentences[p] for p in picks),
-                source=f"synthetic/doc-{doc}.md",
-                chunk_index=i % per_doc,
-                title=f"Synthetic document {doc}",
-                section="Synthetic",
-                doc_type="guide",
-                lang="en",
-                content_hash=f"h{doc}",
-            )
-        )
-        batch_vectors.append(vector.tolist())
-        if len(batch) == 2000 or i == size - 1:
-            store.chunks.add(
-                ids=[c.id for c in batch],
-                documents=[c.text for c in batch],
-                metadatas=[c.metadata() for c in batch],
-                embeddings=batch_vectors,
-            )
-            batch, batch_vectors = [], []
-    for doc in range((size + per_doc - 1) // per_doc):
-        # Mean vectors of this model's embeddings: its identity, as an ingest would record it.
-        store.registry.publish(f"synthetic/doc-{doc}.md", f"h{doc}", embedder.identity)  # type: ignore[attr-defined]
+    fill_synthetic(open_store(settings, store_dir), embedder, size)  # type: ignore[arg-type]
     return store_dir
 
 
@@ -283,7 +219,16 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="also measure against a private `chroma run` on loopback with N synthetic chunks",
     )
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["synthetic"]:
+        from bench.synthetic import main as synthetic_main
+
+        return synthetic_main(arguments[1:])
+    if arguments[:1] == ["scale"]:
+        from bench.scale import main as scale_main
+
+        return scale_main(arguments[1:])
+    args = parser.parse_args(arguments)
     from bot.allocator import limit_allocator_growth
 
     # Latency as the bot sees it: the same malloc settings (bot/allocator.py).

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from bot.commands import ADMIN_COMMANDS, NAMES, QUESTION_COMMANDS, help_text
 from bot.insights import elapsed_ms, gaps_text, stats_text
 from bot.meetings import MeetingError, local_hhmm, parse_meeting, valid_timezone
 from bot.ratelimit import RateLimiter
@@ -39,24 +40,6 @@ CONTEXT_TTL_SECONDS = 30 * 60
 # A question still unanswered after this long gets a message rather than silence (the worker
 # thread cannot be interrupted and finishes in the background).
 ANSWER_TIMEOUT_SECONDS = 120.0
-QUESTION_COMMANDS = frozenset({"ask", "brief", "compare"})
-COMMANDS = frozenset(
-    {
-        "ask",
-        "brief",
-        "compare",
-        "help",
-        "start",
-        "sources",
-        "reset",
-        "meeting",
-        "meetings",
-        "timezone",
-        "gaps",
-        "stats",
-    }
-)
-ADMIN_COMMANDS = frozenset({"gaps", "stats"})
 _VENDOR_SEPARATORS = re.compile(
     r"\s*(?:,|，|、|;|；|\bvs\.?\b|\bversus\b|\band\b|和|与|对比)\s*", re.IGNORECASE
 )
@@ -168,13 +151,29 @@ class Conversation:
         self._clock = clock
         self.usage = usage  # the usage log /gaps and /stats read (None: not kept)
         self.embed = embed  # groups /gaps by meaning (None: identical wordings only)
+        # Dispatch: one handler per name of the command table (bot/commands.py).
+        self._handlers: dict[str, Callable[[Incoming], Awaitable[Reply]]] = {
+            "ask": self._on_ask,
+            "brief": self._on_brief,
+            "compare": self._on_compare,
+            "sources": self._on_sources,
+            "reset": self._on_reset,
+            "meeting": self._on_meeting,
+            "meetings": self._on_meetings,
+            "timezone": self._on_timezone,
+            "help": self._on_help,
+            "start": self._on_help,
+            "gaps": self._on_gaps,
+            "stats": self._on_stats,
+        }
+        assert set(self._handlers) == NAMES, "the command table and the handlers disagree"
 
     async def handle(self, incoming: Incoming, stream: StreamDelivery | None = None) -> Reply:
         """The reply to one command; knowledge errors become messages, bugs propagate. With
         `stream`, an assistant that writes its answers progressively (an LLM) is shown live."""
-        command = "help" if incoming.command == "start" else incoming.command
-        handler = getattr(self, f"_on_{command}", None)
-        if command not in COMMANDS or handler is None:
+        command = incoming.command
+        handler = self._handlers.get(command)
+        if handler is None:
             return Reply(incoming.lang, notice=t("unknown_command", incoming.lang))
         if command in ADMIN_COMMANDS and not self.is_admin(incoming.user_id):
             return Reply(incoming.lang, notice=t("admins_only", incoming.lang))
@@ -310,7 +309,7 @@ class Conversation:
     # Conversation commands -------------------------------------------------------------------
 
     async def _on_help(self, incoming: Incoming) -> Reply:
-        return Reply(incoming.lang, notice=t("help", incoming.lang))
+        return Reply(incoming.lang, notice=help_text(incoming.lang))
 
     async def _on_reset(self, incoming: Incoming) -> Reply:
         self.state.reset(incoming.key)

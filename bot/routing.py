@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from telegram import Message, MessageEntity
 from telegram.constants import ChatType
 
-from bot.conversation import COMMANDS
+from bot.commands import NAMES
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,64}))?(?:\s+|$)(.*)$", re.DOTALL)
 
@@ -84,7 +84,7 @@ def route(message: Message | None, username: str, bot_id: int) -> Routed | None:
         name, target, argument = command
         if target is not None and target.lower() != username.lower():
             return None  # /cmd@otherbot
-        if is_group(message) and target is None and name not in COMMANDS:
+        if is_group(message) and target is None and name not in NAMES:
             return None  # someone else's command in a shared group
         return Routed(name, argument)
     if not is_group(message):

@@ -16,6 +16,8 @@ from ingest.loaders import load_document, read_file
 from ingest.lock import store_lock
 from ingest.manifest import Manifest, ManifestEntry
 from store.client import StoreHandle, locate_store, open_store
+from store.lexical_index import LexicalIndex, open_lexical_index
+from store.lexical_sync import catch_up
 from store.schema import Chunk, content_hash
 
 # Chunks embedded per model call: large calls let the model sort by length and pad less, which
@@ -180,13 +182,17 @@ class Ingestor:
             on_wait=self.on_lock_wait,
         ):
             store = open_store(self.settings, self.store_dir)
+            lexical = open_lexical_index(self.settings, self.store_dir)
             manifest = Manifest(
                 manifest_path(self.settings), locate_store(self.settings, self.store_dir).key
             )
             try:
-                _Run(self, store, manifest, report).execute(targets, synced_dirs)
+                _Run(self, store, lexical, manifest, report).execute(targets, synced_dirs)
+                # Documents published by other runs (or before the index existed) join it too.
+                catch_up(store, lexical)
             finally:
                 manifest.close()
+                lexical.close()
                 self.progress.close()
         return report
 
@@ -195,12 +201,18 @@ class _Run:
     """One sync under the store's lock."""
 
     def __init__(
-        self, ingestor: Ingestor, store: StoreHandle, manifest: Manifest, report: IngestReport
+        self,
+        ingestor: Ingestor,
+        store: StoreHandle,
+        lexical: LexicalIndex,
+        manifest: Manifest,
+        report: IngestReport,
     ) -> None:
         self.ingestor = ingestor
         self.embedder = ingestor.embedder
         self.progress = ingestor.progress
         self.store = store
+        self.lexical = lexical
         self.manifest = manifest
         self.report = report
         self.embedded_by: dict[str, str] = {}
@@ -277,6 +289,7 @@ class _Run:
                 if entry is not None and entry.alias_of is None and entry.chunk_ids:
                     # It had content of its own before; now it mirrors `owner`.
                     self.store.registry.withdraw(source)
+                    self.lexical.withdraw([source])
                     _delete(self.store, list(entry.chunk_ids))
                 self.manifest.record_alias(source, digest, owner)
                 self._count_written(entry)
@@ -350,8 +363,10 @@ class _Run:
             self.progress.advance(files=1, chunks=len(item.chunks))
 
     def _replace(self, items: list[_Work], vectors: Any, entries: dict[str, ManifestEntry]) -> None:
-        """Journal, write every new chunk (invisible to readers until its document is
-        published), switch the documents' live versions, then drop their old chunks."""
+        """Journal, write every new chunk to the vectors and the lexical index (invisible to
+        readers until its document is published), switch the documents' live versions, then drop
+        their old chunks. Readers filter both by the registry, so a kill at any point leaves
+        each document wholly old or wholly new in both."""
         chunks = [chunk for item in items for chunk in item.chunks]
         self.manifest.begin_replace(
             [(item.target.source, item.digest, [c.id for c in item.chunks]) for item in items]
@@ -364,9 +379,9 @@ class _Run:
                 metadatas=[chunk.metadata() for chunk in batch],
                 embeddings=vectors[start : start + WRITE_BATCH],
             )
-        self.store.registry.publish_many(
-            [(item.target.source, item.digest) for item in items], self.embedder.identity
-        )
+        self.lexical.upsert(chunks)
+        versions = [(item.target.source, item.digest) for item in items]
+        self.store.registry.publish_many(versions, self.embedder.identity)
         new_ids = {chunk.id for chunk in chunks}
         stale = [
             chunk_id
@@ -375,6 +390,8 @@ class _Run:
             for chunk_id in old.chunk_ids
             if chunk_id not in new_ids
         ]
+        counts = {item.target.source: len(item.chunks) for item in items}
+        self.lexical.publish(versions, stale, counts)
         _delete(self.store, stale)
         self.manifest.commit_replace([item.target.source for item in items])
 
@@ -386,6 +403,7 @@ class _Run:
                 self.manifest.remove(other)
         if entry.alias_of is None:
             self.store.registry.withdraw(source)
+            self.lexical.withdraw([source])
             _delete(self.store, list(entry.chunk_ids) + list(entry.pending_ids or ()))
         self.manifest.remove(source)
 
@@ -395,13 +413,18 @@ class _Run:
             if entry.pending_ids is None:
                 continue
             if self.store.registry.live_version(source) == entry.pending_hash:
-                # The switch happened: only the old chunks' deletion was left.
+                # The switch happened: only the old chunks' deletion was left. The index's own
+                # record of the version is left to the catch-up, which refetches it if short.
                 keep = set(entry.pending_ids)
-                _delete(self.store, [c for c in entry.chunk_ids if c not in keep])
+                stale = [c for c in entry.chunk_ids if c not in keep]
+                self.lexical.delete(stale)
+                _delete(self.store, stale)
                 self.manifest.commit_replace([source])
             else:
                 keep = set(entry.chunk_ids)
-                _delete(self.store, [c for c in entry.pending_ids if c not in keep])
+                abandoned = [c for c in entry.pending_ids if c not in keep]
+                self.lexical.delete(abandoned)
+                _delete(self.store, abandoned)
                 self.manifest.abandon_replace(source)
 
     def _forget_if_store_lost(self) -> None:

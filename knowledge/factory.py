@@ -10,16 +10,11 @@ from config.settings import Settings
 from knowledge.api import Assistant, StoreUnavailable
 from knowledge.assistant import KnowledgeAssistant
 from knowledge.domain import load_domain
-from knowledge.retrieval.index import LiveIndex, TokenCache, token_cache_path
+from knowledge.retrieval.index import LiveIndex
 from knowledge.retrieval.retriever import HybridRetriever
-from store.client import (
-    StoreConnectionError,
-    StoreHandle,
-    locate_store,
-    open_store,
-    with_retries,
-)
+from store.client import StoreConnectionError, StoreHandle, open_store, with_retries
 from store.embedding import Embedder, get_embedder
+from store.lexical_index import open_lexical_index
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +61,9 @@ def open_knowledge(
         raise StoreUnavailable(detail=str(error)) from None
     embedder = get_embedder(settings.embedding_model_path)
     _warn_about_other_models(store.registry.embedders(), embedder.identity)
-    cache = TokenCache(token_cache_path(settings.data_dir, locate_store(settings, store_dir).key))
+    lexical = open_lexical_index(settings, store_dir)
     domain = load_domain()
-    retriever = HybridRetriever(LiveIndex(store, cache), embedder, domain)
+    retriever = HybridRetriever(LiveIndex(store, lexical), embedder, domain)
     extractive = KnowledgeAssistant(retriever, domain)
     assistant: Assistant = extractive
     if settings.llm_provider != "none":

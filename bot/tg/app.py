@@ -15,11 +15,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 from telegram.request import BaseRequest
 
+from bot.commands import menu
 from bot.conversation import CONTEXT_TTL_SECONDS, Conversation
 from bot.outbox import MAX_AGE_SECONDS, DeliveryQueue
 from bot.ratelimit import RateLimiter
 from bot.state import BotState
-from bot.texts import COMMANDS
 from bot.tg.delivery import DeliveryWorker
 from bot.tg.handlers import register_handlers
 from bot.tg.health import TelegramHealth
@@ -123,10 +123,10 @@ def build_application(
 
 async def set_commands(application: Application) -> None:  # type: ignore[type-arg]
     """Register the command menu in English (default) and Chinese."""
-    for lang, commands in COMMANDS.items():
+    for lang in ("en", "zh"):
         try:
             await application.bot.set_my_commands(
-                [BotCommand(name, description) for name, description in commands],
+                [BotCommand(name, description) for name, description in menu(lang)],
                 language_code=None if lang == "en" else lang,
             )
         except TelegramError as error:

@@ -29,7 +29,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import QUESTION_COMMANDS, Incoming, Reply
+from bot.commands import QUESTION_COMMANDS
+from bot.conversation import Incoming, Reply
 from bot.render import notice_html, split_html
 from bot.routing import addresses_bot, is_group, replies_to_bot, route
 from bot.texts import reply_lang, t

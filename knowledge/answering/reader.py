@@ -30,7 +30,7 @@ from knowledge.answering.shapes import (
 )
 from knowledge.retrieval.retriever import Hit, Retrieval
 from knowledge.retrieval.text import split_sentences, tokenize
-from store.language import has_han
+from store.language import detect_lang, has_han
 
 # chunk id → its sentences, in order, each with its stored vector
 SentenceVectors = Mapping[str, Sequence[tuple[str, np.ndarray]]]
@@ -58,17 +58,21 @@ class Thresholds:
     """When the best evidence is too weak to answer from: calibrated for multilingual-e5-small
     on several corpora (docs/evaluation.md); another EMBEDDING_MODEL needs recalibrating."""
 
-    # A sentence this close in meaning answers on its own, in any language.
-    strong_cosine: float = 0.87
+    # A sentence in the question's language this close in meaning answers on its own.
+    strong_cosine: float = 0.9
     # A weaker match needs the question's own words too.
     weak_cosine: float = 0.83
     min_term_share: float = 0.5
+    # A sentence in another language shares no words with the question: meaning alone decides,
+    # and cosines across languages run lower than within one.
+    cross_cosine: float = 0.85
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """One sentence of a hit, scored."""
 
+    same_language: bool  # as the question's
     hit_rank: int
     hit: Hit
     index: int  # of the sentence in its chunk
@@ -113,13 +117,17 @@ def _offsets(text: str, sentences: Sequence[str]) -> list[tuple[int, int]]:
 
 
 class _TermScorer:
-    """The idf-weighted share of the question's own words a sentence holds (with its heading)."""
+    """The idf-weighted share of the question's own words a sentence holds (with its heading).
+    A word the store never uses weighs most: a question about something no document mentions
+    is not answered by sentences that share its other words."""
 
     def __init__(self, retrieval: Retrieval, idf: Callable[[str], float]) -> None:
         own: dict[str, float] = {}
+        known = [idf(term) for term in retrieval.terms]
+        unseen = max(known, default=0.0) or 1.0
         for term, weight in zip(retrieval.terms, retrieval.term_weights, strict=False):
             if weight >= 1.0:
-                own[term] = max(own.get(term, 0.0), idf(term) or 1.0)
+                own[term] = max(own.get(term, 0.0), idf(term) or unseen)
         self.weights = own
         self.total = sum(own.values())
 
@@ -144,6 +152,7 @@ def candidates(
     """Every quotable sentence of the hits, scored (best first)."""
     query = retrieval.vector
     terms = _TermScorer(retrieval, idf)
+    question_lang = detect_lang(retrieval.query)
     found: list[Candidate] = []
     for rank, hit in enumerate(retrieval.hits):
         if not quotable(hit):
@@ -153,7 +162,7 @@ def candidates(
         stored = {sentence: vector for sentence, vector in vectors.get(chunk.id, ())}
         sentences = split_sentences(chunk.text)
         for index, sentence in enumerate(sentences):
-            lang = "zh" if has_han(sentence) else "en"
+            lang = detect_lang(sentence)
             if len(sentence.strip()) < MIN_CHARS[lang] or is_filler(sentence):
                 continue
             vector = stored.get(sentence)
@@ -171,7 +180,8 @@ def candidates(
                 sentence, index, chunk.chunk_index, chunk.title
             ):
                 score -= SELF_INTRO_PENALTY
-            found.append(Candidate(rank, hit, index, sentence, cosine, share, score, vector))
+            same = lang == question_lang
+            found.append(Candidate(same, rank, hit, index, sentence, cosine, share, score, vector))
     return sorted(found, key=lambda candidate: -candidate.score)
 
 
@@ -224,6 +234,8 @@ def evidence_suffices(candidate: Candidate, thresholds: Thresholds) -> bool:
     """True when a candidate is close enough to the question, in meaning or in words, to
     answer it."""
     cosine = candidate.cosine or candidate.hit.dense
+    if not candidate.same_language:
+        return cosine >= thresholds.cross_cosine
     if cosine >= thresholds.strong_cosine:
         return True
     return cosine >= thresholds.weak_cosine and candidate.term_share >= thresholds.min_term_share

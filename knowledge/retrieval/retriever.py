@@ -82,7 +82,7 @@ class HybridRetriever:
     def retrieve(self, query: str, k: int = 5, filters: dict[str, str] | None = None) -> Retrieval:
         """The k best chunks for `query`, restricted to chunks matching `filters`."""
         snapshot = self.index.snapshot()
-        if not snapshot.chunks:
+        if not snapshot.live:
             return Retrieval(query=query, hits=())
         own_terms = tokenize(query)
         domain_terms = len(self.glossary.matches(query))
@@ -92,62 +92,65 @@ class HybridRetriever:
         weights = [1.0] * len(own_terms) + [EXPANSION_WEIGHT] * len(expansion_terms)
 
         vector = self.embedder.embed_query(query)
-        dense = self._dense(snapshot, vector, _where(filters))
-        lexical = snapshot.lexical.search(
-            terms, CANDIDATES, weights=weights, allowed=snapshot.mask(filters)
-        )
+        records: dict[str, Chunk] = {}
+        dense = self._dense(snapshot, vector, _where(filters), records)
+        found = snapshot.lexical.search(terms, CANDIDATES, weights=weights, filters=filters)
+        lexical = [(chunk.id, score) for chunk, score in found]
+        shapes = {chunk.id: chunk.terms for chunk, _ in found}
         named = named_vendors(query, snapshot, self.vendors)
-        rankings = [[position for position, _ in dense], [position for position, _ in lexical]]
-        if not (filters and "lang" in filters):
-            # A multilingual model still ranks text in the question's language higher than the
-            # same content in another: each language's own best chunks get a ranking of their own,
-            # so an English question finds the Chinese passage that answers it, and the reverse.
-            for lang in LANGS:
-                own_lang = self._dense(snapshot, vector, _where({**(filters or {}), "lang": lang}))
-                rankings.append([position for position, _ in own_lang[:LANG_CANDIDATES]])
-                seen = {position for position, _ in dense}
-                dense = dense + [hit for hit in own_lang if hit[0] not in seen]
+        rankings = [[chunk_id for chunk_id, _ in dense], [chunk_id for chunk_id, _ in lexical]]
+
+        def add_ranking(where: dict[str, Any] | None, contains: str = "", top: int = 10) -> None:
+            nonlocal dense
+            own = self._dense(snapshot, vector, where, records, contains)
+            rankings.append([chunk_id for chunk_id, _ in own[:top]])
+            seen = {chunk_id for chunk_id, _ in dense}
+            dense = dense + [hit for hit in own if hit[0] not in seen]
+
         if named and not filters:
             # The named vendor's own chunks compete even when generic chunks crowd the top.
-            own = self._dense(snapshot, vector, {"vendor": {"$in": sorted(named)}})
-            rankings.append([position for position, _ in own[:10]])
-            seen = {position for position, _ in dense}
-            dense = dense + [hit for hit in own if hit[0] not in seen]
+            add_ranking({"vendor": {"$in": sorted(named)}})
+        if not (filters and "lang" in filters):
+            # A multilingual model still ranks text in the question's language higher than the
+            # same content in another: each language's own best chunks get a ranking of their
+            # own, so an English question finds the Chinese passage that answers it, and back.
+            for lang in LANGS:
+                add_ranking(_where({**(filters or {}), "lang": lang}), top=LANG_CANDIDATES)
         names = distinctive_names(query, snapshot.lexical.idf, snapshot.lexical.size)
         naming = self._sources_naming(names)
         for name in names:
             # The question names something specific (a product, a setting): the chunks that
             # mention it get a ranking of their own, whatever language the question is in.
-            named_chunks = self._dense(snapshot, vector, _where(filters), contains=name)
-            rankings.append([position for position, _ in named_chunks[:LANG_CANDIDATES]])
-            seen = {position for position, _ in dense}
-            dense = dense + [hit for hit in named_chunks if hit[0] not in seen]
+            add_ranking(_where(filters), contains=name, top=LANG_CANDIDATES)
         fused = _fuse(*rankings)
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
-        missing = [p for p in fused if p not in dense_scores]
-        dense_scores.update(self._cosines(snapshot, vector, missing))
+        missing = [chunk_id for chunk_id in fused if chunk_id not in dense_scores]
+        dense_scores.update(self._fetch(vector, missing, records))
+        # A chunk whose record is gone was deleted since the index was read: it cannot be cited.
+        fused = {chunk_id: score for chunk_id, score in fused.items() if chunk_id in records}
 
-        for position in fused:
-            chunk = snapshot.chunks[position]
+        for chunk_id in fused:
+            chunk = records[chunk_id]
             if chunk.source in naming:
-                fused[position] *= NAME_BOOST
+                fused[chunk_id] *= NAME_BOOST
             if _mostly_links(chunk.text):
-                fused[position] *= LINK_LIST_PENALTY  # a list of sources answers nothing itself
+                fused[chunk_id] *= LINK_LIST_PENALTY  # a list of sources answers nothing itself
             if chunk.doc_type == "vendor":
                 # A question about a vendor wants that vendor's documents; one that names no
                 # vendor wants guidance, not a vendor's pitch.
-                fused[position] *= VENDOR_BOOST if chunk.vendor in named else VENDOR_PENALTY
-        ordered = sorted(fused, key=lambda position: -fused[position])
-        chosen = _diversify(snapshot, ordered, k)
+                fused[chunk_id] *= VENDOR_BOOST if chunk.vendor in named else VENDOR_PENALTY
+        ordered = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
+        shapes.update(snapshot.terms([c for c in ordered if c not in shapes]))
+        chosen = _diversify(records, shapes, ordered, k)
         hits = tuple(
             Hit(
-                chunk=snapshot.chunks[position],
-                score=fused[position],
-                dense=dense_scores.get(position, 0.0),
-                lexical=lexical_scores.get(position, 0.0),
+                chunk=records[chunk_id],
+                score=fused[chunk_id],
+                dense=dense_scores.get(chunk_id, 0.0),
+                lexical=lexical_scores.get(chunk_id, 0.0),
             )
-            for position in chosen
+            for chunk_id in chosen
         )
         return Retrieval(
             query=query,
@@ -155,7 +158,7 @@ class HybridRetriever:
             terms=tuple(terms),
             term_weights=tuple(weights),
             top_dense=max((hit.dense for hit in hits), default=0.0),
-            coverage=_coverage(snapshot, own_terms, hits[:3], chosen[:3]),
+            coverage=_coverage(snapshot, own_terms, hits[:3], [shapes.get(c) for c in chosen[:3]]),
             sentence_coverage=_sentence_coverage(snapshot, own_terms, hits[:3]),
             domain_terms=domain_terms,
             vector=vector,
@@ -197,41 +200,52 @@ class HybridRetriever:
         snapshot: Snapshot,
         vector: np.ndarray,
         where: dict[str, Any] | None,
+        records: dict[str, Chunk],
         contains: str = "",
-    ) -> list[tuple[int, float]]:
+    ) -> list[tuple[str, float]]:
         collection = self.index.store.chunks
         result = collection.query(
             query_embeddings=[vector.tolist()],
             n_results=CANDIDATES * 2,  # Chroma returns fewer when the store holds fewer
             where=where,
             where_document={"$contains": contains} if contains else None,
-            include=["distances"],
+            include=["distances", "documents", "metadatas"],
         )
         ids = (result.get("ids") or [[]])[0]
         distances = (result.get("distances") or [[]])[0]
-        hits: list[tuple[int, float]] = []
-        for chunk_id, distance in zip(ids, distances, strict=False):
-            position = snapshot.positions.get(chunk_id)
-            if position is not None:  # not live: an old or half-written version
-                hits.append((position, 1.0 - float(distance)))
+        documents = (result.get("documents") or [[]])[0]
+        metadatas = (result.get("metadatas") or [[]])[0]
+        hits: list[tuple[str, float]] = []
+        for chunk_id, distance, text, metadata in zip(
+            ids, distances, documents, metadatas, strict=False
+        ):
+            chunk = Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
+            if snapshot.is_live(chunk.source, chunk.content_hash):  # not an old or half version
+                records[chunk_id] = chunk
+                hits.append((chunk_id, 1.0 - float(distance)))
         return hits[:CANDIDATES]
 
-    def _cosines(
-        self, snapshot: Snapshot, vector: np.ndarray, positions: Sequence[int]
-    ) -> dict[int, float]:
-        if not positions:
+    def _fetch(
+        self, vector: np.ndarray, chunk_ids: Sequence[str], records: dict[str, Chunk]
+    ) -> dict[str, float]:
+        """Read the records of chunks only the lexical side found, with their cosines."""
+        if not chunk_ids:
             return {}
-        ids = [snapshot.chunks[position].id for position in positions]
-        records = self.index.store.chunks.get(ids=ids, include=["embeddings"])
-        embeddings = records.get("embeddings")
-        if embeddings is None:
-            return {}
-        by_id = dict(zip(records.get("ids") or [], embeddings, strict=False))
-        return {
-            position: float(np.dot(np.asarray(by_id[chunk_id], dtype=np.float32), vector))
-            for position, chunk_id in zip(positions, ids, strict=True)
-            if chunk_id in by_id
-        }
+        found = self.index.store.chunks.get(
+            ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"]
+        )
+        embeddings = found.get("embeddings")
+        documents = found.get("documents") or []
+        metadatas = found.get("metadatas") or []
+        cosines: dict[str, float] = {}
+        for position, chunk_id in enumerate(found.get("ids") or []):
+            text = documents[position] if position < len(documents) else ""
+            metadata = metadatas[position] if position < len(metadatas) else None
+            records[chunk_id] = Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
+            if embeddings is not None and position < len(embeddings):
+                embedding = np.asarray(embeddings[position], dtype=np.float32)
+                cosines[chunk_id] = float(np.dot(embedding, vector))
+        return cosines
 
 
 def named_vendors(query: str, snapshot: Snapshot, vendors: VendorBook) -> set[str]:
@@ -251,7 +265,8 @@ def distinctive_names(
     across languages (a Chinese question names an English product the same way)."""
     if size < 20:
         return []
-    floor = math.log(1 + (size - DISTINCTIVE_SHARE * size + 0.5) / (DISTINCTIVE_SHARE * size + 0.5))
+    rare = DISTINCTIVE_SHARE * size
+    floor = math.log(1 + (size - rare + 0.5) / (rare + 0.5))
     scored: dict[str, float] = {}
     for match in _NAME.finditer(query):
         form = match.group(0)
@@ -292,30 +307,36 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _diversify(snapshot: Snapshot, ordered: Sequence[int], k: int) -> list[int]:
+def _diversify(
+    records: dict[str, Chunk],
+    shapes: dict[str, tuple[str, ...]],
+    ordered: Sequence[str],
+    k: int,
+) -> list[str]:
     """Drop near-duplicates, and let no document take more than MAX_PER_SOURCE of the k places
     while other documents have relevant chunks."""
-    chosen: list[int] = []
-    shapes: list[set[str]] = []
+    chosen: list[str] = []
+    seen_shapes: list[set[str]] = []
     per_source: dict[str, int] = {}
-    deferred: list[int] = []
-    for position in ordered:
-        chunk = snapshot.chunks[position]
-        shape = set(snapshot.terms[position]) if snapshot.terms else set(tokenize(chunk.text))
-        if any(_jaccard(shape, other) >= DUPLICATE_JACCARD for other in shapes):
+    deferred: list[str] = []
+    for chunk_id in ordered:
+        chunk = records[chunk_id]
+        terms = shapes.get(chunk_id)
+        shape = set(terms) if terms is not None else set(tokenize(chunk.text))
+        if any(_jaccard(shape, other) >= DUPLICATE_JACCARD for other in seen_shapes):
             continue
         if per_source.get(chunk.source, 0) >= MAX_PER_SOURCE:
-            deferred.append(position)
+            deferred.append(chunk_id)
             continue
-        chosen.append(position)
-        shapes.append(shape)
+        chosen.append(chunk_id)
+        seen_shapes.append(shape)
         per_source[chunk.source] = per_source.get(chunk.source, 0) + 1
         if len(chosen) == k:
             return chosen
-    for position in deferred:
+    for chunk_id in deferred:
         if len(chosen) == k:
             break
-        chosen.append(position)
+        chosen.append(chunk_id)
     return chosen
 
 
@@ -342,7 +363,10 @@ def _sentence_coverage(snapshot: Snapshot, terms: Sequence[str], hits: Sequence[
 
 
 def _coverage(
-    snapshot: Snapshot, terms: Sequence[str], hits: Sequence[Hit], positions: Sequence[int]
+    snapshot: Snapshot,
+    terms: Sequence[str],
+    hits: Sequence[Hit],
+    shapes: Sequence[tuple[str, ...] | None],
 ) -> float:
     """Share of the query's idf weight that the top hits contain: a question about something the
     store never mentions leaves most of its informative terms uncovered."""
@@ -350,9 +374,9 @@ def _coverage(
     if not unique or not hits:
         return 0.0
     found: set[str] = set()
-    for hit, position in zip(hits, positions, strict=False):
-        if snapshot.terms:
-            found.update(snapshot.terms[position])
+    for hit, shape in zip(hits, shapes, strict=False):
+        if shape is not None:
+            found.update(shape)
         else:
             found.update(tokenize(f"{hit.chunk.title} {hit.chunk.section} {hit.chunk.text}"))
     total = sum(_term_weight(snapshot, term) for term in unique)

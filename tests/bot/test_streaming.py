@@ -213,7 +213,8 @@ class _Base(KnowledgeAssistant):
     def __init__(self) -> None:
         lexical = SimpleNamespace(idf=lambda term: 1.0)
         index = SimpleNamespace(snapshot=lambda: SimpleNamespace(lexical=lexical))
-        super().__init__(SimpleNamespace(index=index), load_domain())  # type: ignore[arg-type]
+        retriever = SimpleNamespace(index=index, sentence_vectors=lambda chunks: {})
+        super().__init__(retriever, load_domain())  # type: ignore[arg-type]
         chunk = Chunk(
             text="Run the proof of concept on weak networks with 30% packet loss.",
             source="poc.md",

@@ -1,5 +1,6 @@
 """kill -9 at the worst moments of an ingest: readers see the old or the new version of each
-document, never both or half, and the next run converges with no duplicate or orphan chunk."""
+document, never both or half, in the vectors and the lexical index alike, and the next run
+converges with no duplicate or orphan chunk in either."""
 
 from __future__ import annotations
 
@@ -13,8 +14,19 @@ import pytest
 from config.settings import Settings
 from ingest.pipeline import Ingestor
 from store.client import open_store
+from store.lexical_index import open_lexical_index
+from store.lexical_sync import catch_up
 
-STAGES = ("mid-upsert", "before-publish", "mid-publish", "after-publish")
+# The vectors are upserted, then the lexical index, then the registry publishes, then the index
+# records the versions, then the old chunks go: a kill at each step.
+STAGES = (
+    "mid-upsert",
+    "before-publish",
+    "mid-publish",
+    "after-publish",
+    "mid-index-publish",
+    "after-index-publish",
+)
 
 
 def _docs(folder: Path, version: str) -> None:
@@ -63,7 +75,27 @@ def open_and_sabotage(*args, **kwargs):
     handle.registry.publish_many = sabotaged_publish_many
     return handle
 
+def open_index_and_sabotage(*args, **kwargs):
+    index = open_lexical_index(*args, **kwargs)
+    record, publish = index._record, index.publish
+
+    def sabotaged_record(*a, **kw):
+        if stage == "mid-index-publish":
+            os.kill(os.getpid(), signal.SIGKILL)  # Tantivy committed, the record not written
+        return record(*a, **kw)
+
+    def sabotaged_publish(*a, **kw):
+        publish(*a, **kw)
+        if stage == "after-index-publish":
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    index._record = sabotaged_record
+    index.publish = sabotaged_publish
+    return index
+
+open_lexical_index = pipeline.open_lexical_index
 pipeline.open_store = open_and_sabotage
+pipeline.open_lexical_index = open_index_and_sabotage
 settings = Settings(data_dir={data!r}, chroma_path={chroma!r})
 pipeline.Ingestor(settings, FakeEmbedder()).sync([pipeline.Path({folder!r})])
 """
@@ -100,6 +132,30 @@ def _visible(settings: Settings) -> dict[str, set[str]]:
     return seen
 
 
+def _live_ids(settings: Settings) -> dict[str, set[str]]:
+    """The ids of each document's live chunks in the vectors."""
+    store = open_store(settings)
+    live = store.registry.live_versions()
+    records = store.chunks.get(include=["metadatas"])
+    found: dict[str, set[str]] = {source: set() for source in live}
+    for chunk_id, metadata in zip(records["ids"], records["metadatas"], strict=True):  # type: ignore[arg-type]
+        if live.get(str(metadata["source"])) == metadata["content_hash"]:
+            found[str(metadata["source"])].add(chunk_id)
+    return found
+
+
+def _assert_index_matches_vectors(settings: Settings, stage: str) -> None:
+    """The lexical index shows a reader exactly the live chunks the vectors show."""
+    store = open_store(settings)
+    live = store.registry.live_versions()
+    index = open_lexical_index(settings)
+    try:
+        for source, ids in _live_ids(settings).items():
+            assert index.version_ids(source, live[source]) == ids, f"{source} after {stage}"
+    finally:
+        index.close()
+
+
 @pytest.mark.parametrize("stage", STAGES)
 def test_kill_minus_nine_then_rerun_converges(
     tmp_path: Path, fake_embedder: object, stage: str
@@ -117,6 +173,13 @@ def test_kill_minus_nine_then_rerun_converges(
         versions = {"old" if "version old" in t else "new" for t in texts}
         assert len(versions) == 1, f"{source} mixes versions after {stage}"
     assert len(_visible(settings)) == 6
+    _assert_index_matches_vectors(settings, stage)
+    # What an answering process does on start: catch up; the index still matches the vectors.
+    store, index = open_store(settings), open_lexical_index(settings)
+    catch_up(store, index)
+    assert index.versions() == store.registry.live_versions()
+    index.close()
+    _assert_index_matches_vectors(settings, stage)
 
     report = Ingestor(settings, fake_embedder).sync([folder])  # type: ignore[arg-type]
     assert report.failed == []
@@ -125,5 +188,10 @@ def test_kill_minus_nine_then_rerun_converges(
     store = open_store(settings)
     # No duplicate or orphan: the store holds exactly the live chunks.
     assert store.chunks.count() == sum(len(texts) for texts in visible.values())
+    _assert_index_matches_vectors(settings, stage)
+    index = open_lexical_index(settings)
+    assert index.size == store.chunks.count()  # no orphan in the index either
+    assert index.versions() == store.registry.live_versions()
+    index.close()
     again = Ingestor(settings, fake_embedder).sync([folder])  # type: ignore[arg-type]
     assert again.unchanged == 6

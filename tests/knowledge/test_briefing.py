@@ -192,7 +192,15 @@ def briefer(assistant: KnowledgeAssistant) -> Briefer:
 @pytest.fixture(scope="module")
 def chunk_texts(assistant: KnowledgeAssistant) -> dict[str, str]:
     """Every live chunk's text by id, read from the store."""
-    return {chunk.id: chunk.text for chunk in assistant.retriever.index.snapshot().chunks}
+    records = assistant.retriever.index.store.chunks.get(include=["documents", "metadatas"])
+    live = assistant.retriever.index.snapshot().live
+    return {
+        chunk_id: text or ""
+        for chunk_id, text, metadata in zip(
+            records["ids"], records["documents"] or [], records["metadatas"] or [], strict=True
+        )
+        if live.get(str(metadata["source"])) == metadata["content_hash"]
+    }
 
 
 @pytest.fixture(scope="module")

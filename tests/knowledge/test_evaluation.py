@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from knowledge.answer import Answer, Citation
 
+from knowledge.api import Answer, Citation
 from knowledge.evaluation.corpora import load_registry
 from knowledge.evaluation.metrics import (
     Outcome,

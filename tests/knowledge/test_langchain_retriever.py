@@ -11,6 +11,7 @@ from knowledge.retrieval.index import LiveIndex
 from knowledge.retrieval.langchain_adapters import KnowledgeRetriever
 from knowledge.retrieval.retriever import HybridRetriever
 from store.client import open_store
+from store.lexical_index import open_lexical_index
 
 
 def test_invoke_returns_documents_with_our_metadata(
@@ -24,7 +25,7 @@ def test_invoke_returns_documents_with_our_metadata(
         "# NimbusRTC\n\nNimbusRTC states a 99.95% SLA.\n"
     )
     Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
-    index = LiveIndex(open_store(store_settings))
+    index = LiveIndex(open_store(store_settings), open_lexical_index(store_settings))
     hybrid = HybridRetriever(index, fake_embedder, load_domain())  # type: ignore[arg-type]
     retriever = KnowledgeRetriever(retriever=hybrid, k=2)
     documents = retriever.invoke("echo cancellation in voice rooms")

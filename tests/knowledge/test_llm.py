@@ -3,6 +3,7 @@ of the API key, against langchain's fake chat models and a fake OpenAI-compatibl
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -98,7 +99,7 @@ def retrieval(hits: Sequence[Hit] = HITS, *, dense: float = 0.9) -> Retrieval:
     terms = tuple(tokenize(QUESTION))
     return Retrieval(
         query=QUESTION,
-        hits=tuple(hits),
+        hits=tuple(dataclasses.replace(hit, dense=dense) for hit in hits),
         terms=terms,
         term_weights=(1.0,) * len(terms),
         top_dense=dense,
@@ -112,7 +113,8 @@ class StubAssistant(KnowledgeAssistant):
     def __init__(self, fixed: Retrieval) -> None:
         lexical = SimpleNamespace(idf=lambda term: 1.0)
         index = SimpleNamespace(snapshot=lambda: SimpleNamespace(lexical=lexical))
-        super().__init__(SimpleNamespace(index=index), load_domain())  # type: ignore[arg-type]
+        retriever = SimpleNamespace(index=index, sentence_vectors=lambda chunks: {})
+        super().__init__(retriever, load_domain())  # type: ignore[arg-type]
         self.fixed = fixed
         self.retrieve_calls = 0
 

@@ -11,7 +11,8 @@ from knowledge.domain.glossary import Glossary, Term, default_glossary
 from knowledge.retrieval.followup import is_follow_up, retrieval_query
 from knowledge.retrieval.lexical import BM25Index
 from knowledge.retrieval.retriever import _fuse
-from knowledge.retrieval.text import detect_lang, split_sentences, tokenize
+from knowledge.retrieval.text import split_sentences, tokenize
+from store.language import detect_lang
 
 
 def test_english_terms_are_stemmed_and_stopwords_dropped() -> None:
@@ -45,7 +46,7 @@ def test_the_segmenter_dictionary_keeps_only_common_words() -> None:
 def test_segmenting_works_without_a_writable_temporary_folder(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from knowledge.retrieval import text
+    from store import tokens as text
 
     monkeypatch.setattr(text.tempfile, "gettempdir", lambda: str(tmp_path / "missing"))
     text._segmenter.cache_clear()
