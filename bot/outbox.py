@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+
+from store.sqlite import StateDB
 
 DB_NAME = "queue.sqlite3"
 # A reply older than this is no longer worth sending: the asker has moved on.
@@ -70,19 +71,14 @@ class DeliveryQueue:
     """The inbox and outbox; every method is one short transaction, safe from any thread."""
 
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._clock = clock
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
+        self._state = StateDB(path, _SCHEMA, durable=True)
+        self._db, self._lock = self._state.db, self._state.lock
         # Updates taken in this process run: Telegram may hand an update out again after a
         # restart, while the inbox replays it too; only the first of them is answered.
         self._seen: set[int] = set()
         self._seen_order: deque[int] = deque()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path, clock: Callable[[], float] = time.time) -> DeliveryQueue:
@@ -91,19 +87,10 @@ class DeliveryQueue:
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
+        self._state.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._state.transaction(immediate=True)
 
     # Inbox -----------------------------------------------------------------------------------
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.api import Answer, Turn
+from store.sqlite import StateDB
 
 DB_NAME = "bot.sqlite3"
 
@@ -112,11 +112,8 @@ class BotState:
         self._clock = clock
         # One connection shared by the event loop and worker threads, serialised by a lock:
         # every statement is tiny, and one writer avoids SQLITE_BUSY between our own threads.
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+        self._state = StateDB(path, _SCHEMA)
+        self._db, self._lock = self._state.db, self._state.lock
 
     @classmethod
     def in_data_dir(cls, data_dir: Path, clock: Callable[[], float] = time.time) -> BotState:
@@ -125,19 +122,10 @@ class BotState:
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
+        self._state.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._state.transaction(immediate=False)
 
     # Conversation memory -------------------------------------------------------------------
 

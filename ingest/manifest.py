@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+
+from store.sqlite import StateDB
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -49,24 +50,15 @@ class Manifest:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.store = store
-        self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        self._state = StateDB(path, SCHEMA, durable=True, timeout=30)
+        self._db = self._state.db
 
     def close(self) -> None:
         """Close the database."""
-        self._db.close()
+        self._state.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._state.transaction(immediate=True)
 
     def entries(self) -> dict[str, ManifestEntry]:
         """Every document of this store, by source."""

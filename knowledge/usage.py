@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from store.sqlite import StateDB
 
 DB_NAME = "usage.sqlite3"
 DAY = 24 * 3600
@@ -96,11 +97,8 @@ class UsageLog:
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+        self._state = StateDB(path, _SCHEMA)
+        self._db, self._lock = self._state.db, self._state.lock
 
     @classmethod
     def in_data_dir(cls, data_dir: Path, clock: Callable[[], float] = time.time) -> UsageLog:
@@ -109,19 +107,10 @@ class UsageLog:
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
+        self._state.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._state.transaction(immediate=False)
 
     def record_question(
         self,
