@@ -47,7 +47,10 @@ FIGURE_BONUS = 0.45
 LIST_BONUS = 0.3
 SELF_INTRO_PENALTY = 0.6
 RANK_PRIOR = 0.15
-SUPPORT_MARGIN = 0.25  # a supporting passage scores within this of the lead
+SUPPORT_MARGIN = 0.4  # a supporting passage scores within this of the lead
+# A short answering sentence is read with the sentence after it in its paragraph: a topic
+# sentence is often followed by the one that holds the figure or the how.
+WINDOW_CHARS = 160
 DUPLICATE_COSINE = 0.93
 MAX_SPAN_UNITS = 7
 MAX_SPAN_CHARS = 600
@@ -59,7 +62,7 @@ class Thresholds:
     on several corpora (docs/evaluation.md); another EMBEDDING_MODEL needs recalibrating."""
 
     # A sentence in the question's language this close in meaning answers on its own.
-    strong_cosine: float = 0.9
+    strong_cosine: float = 0.89
     # A weaker match needs the question's own words too.
     weak_cosine: float = 0.83
     min_term_share: float = 0.5
@@ -185,7 +188,9 @@ def candidates(
     return sorted(found, key=lambda candidate: -candidate.score)
 
 
-def passage(candidate: Candidate, kind: QuestionKind) -> Passage:
+def passage(
+    candidate: Candidate, kind: QuestionKind, related: Callable[[str], bool] = lambda s: True
+) -> Passage:
     """The span of the candidate's chunk that answers: the sentence, plus what it introduces
     (a lead-in's items), or the list it belongs to (for a list or how-to question)."""
     text = candidate.hit.chunk.text
@@ -211,6 +216,16 @@ def passage(candidate: Candidate, kind: QuestionKind) -> Passage:
             and is_list_item(sentences[last + 1])
             and last - first < MAX_SPAN_UNITS - 1
             and spans[last + 1][1] - spans[first][0] <= MAX_SPAN_CHARS
+        ):
+            last += 1
+    elif first == last and last + 1 < len(sentences) and len(candidate.sentence) < WINDOW_CHARS:
+        following = sentences[last + 1]
+        between = text[spans[last][1] : spans[last + 1][0]]
+        if (
+            "\n" not in between
+            and not is_filler(following)
+            and not is_list_item(following)
+            and (related(following) or has_figure(following))
         ):
             last += 1
     quote = text[spans[first][0] : spans[last][1]]
@@ -260,7 +275,13 @@ def read(
     if not any(evidence_suffices(c, thresholds) for c in scored[:5]):
         return Reading((), best_cosine, best_share, True)
     lead = next(c for c in scored if evidence_suffices(c, thresholds))
-    chosen = [passage(lead, kind)]
+    pairs = zip(retrieval.terms, retrieval.term_weights, strict=False)
+    words = {term for term, weight in pairs if weight >= 1.0}
+
+    def related(sentence: str) -> bool:
+        return bool(words & set(tokenize(sentence)))
+
+    chosen = [passage(lead, kind, related)]
     for candidate in scored:
         if len(chosen) >= MAX_POINTS:
             break
@@ -268,7 +289,7 @@ def read(
             continue
         if not evidence_suffices(candidate, thresholds) or _duplicate(candidate, chosen):
             continue
-        chosen.append(passage(candidate, kind))
+        chosen.append(passage(candidate, kind, related))
     return Reading(tuple(chosen), best_cosine, best_share, False)
 
 
