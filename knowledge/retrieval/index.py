@@ -107,7 +107,3 @@ class LiveIndex:
                     signature=signature,
                 )
             return self._snapshot
-
-    def live_versions(self) -> dict[str, str]:
-        """Each live source's content hash."""
-        return self.store.registry.live_versions()

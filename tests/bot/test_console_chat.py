@@ -53,3 +53,18 @@ async def test_console_answers_each_line_until_end_of_input(tmp_path: Path) -> N
     assert [t.question for t in assistant.calls[1][2]] == ["first <q>"]
     assert "forgotten our conversation" in text
     assert "Scheduling briefings works in Telegram only." in text
+
+
+async def test_a_mixed_question_gets_its_whole_reply_in_its_main_language(tmp_path: Path) -> None:
+    assistant = FakeAssistant()
+    conversation = Conversation(assistant, BotState(tmp_path / "s.sqlite3"))
+    out = io.StringIO()
+    await run_console(
+        conversation,
+        io.StringIO("What latency should a 语聊房 target?\n语聊房的 latency 应该做到多少？\n"),
+        out,
+        prompt=False,
+    )
+    english, chinese = out.getvalue().split("Answer to: ")[1:]
+    assert "Sources:" in english and "出处" not in english
+    assert "出处:" in chinese and "Sources" not in chinese

@@ -53,6 +53,17 @@ async def test_hostile_question_and_answer_are_escaped_in_what_is_sent(harness: 
     assert "[1] <a href=" in text and "Latency &amp; &lt;b&gt;jitter" in text
 
 
+async def test_a_mixed_question_is_answered_in_its_main_language_on_telegram(
+    harness: Harness,
+) -> None:
+    await harness.message(42, "What latency should a 语聊房 target?", language_code="zh")
+    await harness.message(42, "语聊房的 latency 应该做到多少？", language_code="en")
+    english, chinese = harness.api.texts(42)[:2]
+    assert "<b>Sources</b>" in english and "出处" not in english
+    assert "<b>出处</b>" in chinese and "Sources" not in chinese
+    assert [call[0] for call in harness.assistant.calls] == ["ask", "ask"]
+
+
 async def test_answer_buttons_quotes_and_feedback_stored(harness: Harness) -> None:
     await harness.message(42, "what latency?")
     sent = harness.api.sent("sendMessage", 42)[0]

@@ -116,6 +116,27 @@ def test_cli_prints_the_design_json(built: tuple[Settings, Path]) -> None:
         assert point["text"] in payload["answer"] and set(point["cites"]) <= numbers
 
 
+@pytest.mark.parametrize(
+    ("question", "frame", "other"),
+    [
+        ("What latency should a 语聊房 target?", "Here is what the knowledge base says", "出处"),
+        ("语聊房的 latency 应该做到多少？", "知识库中的相关要点", "Sources"),
+    ],
+)
+def test_cli_answers_a_mixed_question_in_its_main_language(
+    built: tuple[Settings, Path], question: str, frame: str, other: str
+) -> None:
+    settings, store_dir = built
+    env = os.environ | {"DATA_DIR": str(settings.data_dir)}
+    command = [sys.executable, "-m", "knowledge", "ask", "--store", str(store_dir), question]
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(frame), result.stdout
+    assert other not in result.stdout
+
+
 def test_a_store_embedded_by_this_model_opens_without_a_warning(
     built: tuple[Settings, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
