@@ -63,9 +63,16 @@ def has_digit(sentence: str) -> bool:
     return bool(_DIGIT.search(sentence))
 
 
+_INTRODUCES = re.compile(
+    r"\b(?:the following|as follows|these (?:steps|options|settings|ports|roles))\b|如下|以下|下列",
+    re.IGNORECASE,
+)
+
+
 def is_lead_in(sentence: str) -> bool:
-    """True for a sentence that introduces what follows ("You need three roles:")."""
-    return bool(_LEAD_IN_END.search(sentence)) or bool(_POINTER.search(sentence))
+    """True for a sentence that introduces what follows ("You need three roles:", "The
+    following ports need to be open: …")."""
+    return any(pattern.search(sentence) for pattern in (_LEAD_IN_END, _POINTER, _INTRODUCES))
 
 
 def is_list_item(line: str) -> bool:

@@ -187,3 +187,15 @@ def test_a_near_domain_question_nothing_answers_abstains() -> None:
     vectors = vectors_for(doc, {"SRS supports": 0.8})
     found = read(question, retrieval(question, doc, dense=0.8), idf, vectors, Thresholds())
     assert found.abstained and not found.passages
+
+
+def test_a_sentence_introducing_a_list_mid_line_brings_the_list() -> None:
+    doc = chunk(
+        "The following ports need to be open in the firewall: 80 TCP for certificate renewal\n"
+        "- 443 TCP for the web and signalling\n"
+        "- 10000 UDP for the media\n"
+        "Restart the server afterwards."
+    )
+    question = "Which ports do we have to open in the firewall?"
+    found = read(question, retrieval(question, doc), idf, {}, Thresholds())
+    assert "10000 UDP" in found.passages[0].quote and "Restart" not in found.passages[0].quote
