@@ -69,6 +69,9 @@ class Thresholds:
     # A sentence in another language shares no words with the question: meaning alone decides,
     # and cosines across languages run lower than within one.
     cross_cosine: float = 0.85
+    # A question in the domain's own vocabulary (glossary terms: "SLA", "语聊房") is about the
+    # domain however it is framed ("we meet X in 15 minutes"): a closer-than-weak match will do.
+    domain_cosine: float = 0.86
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,9 +131,14 @@ class _TermScorer:
         own: dict[str, float] = {}
         known = [idf(term) for term in retrieval.terms]
         unseen = max(known, default=0.0) or 1.0
+        seen = sorted(value for value in known if value > 0)
+        typical = seen[len(seen) // 2] if seen else 1.0
         for term, weight in zip(retrieval.terms, retrieval.term_weights, strict=False):
             if weight >= 1.0:
-                own[term] = max(own.get(term, 0.0), idf(term) or unseen)
+                # A bare number frames a question ("in 15 minutes") more often than it names
+                # its subject: it weighs like a typical word of the question, however rare.
+                value = typical if term.isdigit() else (idf(term) or unseen)
+                own[term] = max(own.get(term, 0.0), value)
         self.weights = own
         self.total = sum(own.values())
 
@@ -245,13 +253,15 @@ def _duplicate(candidate: Candidate, chosen: Sequence[Passage]) -> bool:
     return False
 
 
-def evidence_suffices(candidate: Candidate, thresholds: Thresholds) -> bool:
+def evidence_suffices(
+    candidate: Candidate, thresholds: Thresholds, in_domain: bool = False
+) -> bool:
     """True when a candidate is close enough to the question, in meaning or in words, to
     answer it."""
     cosine = candidate.cosine or candidate.hit.dense
     if not candidate.same_language:
         return cosine >= thresholds.cross_cosine
-    if cosine >= thresholds.strong_cosine:
+    if cosine >= (thresholds.domain_cosine if in_domain else thresholds.strong_cosine):
         return True
     return cosine >= thresholds.weak_cosine and candidate.term_share >= thresholds.min_term_share
 
@@ -272,9 +282,14 @@ def read(
     best = scored[0]
     best_cosine = max((c.cosine or c.hit.dense) for c in scored)
     best_share = max(c.term_share for c in scored)
-    if not any(evidence_suffices(c, thresholds) for c in scored[:5]):
+    in_domain = retrieval.domain_terms > 0
+
+    def suffices(candidate: Candidate) -> bool:
+        return evidence_suffices(candidate, thresholds, in_domain)
+
+    if not any(suffices(c) for c in scored[:5]):
         return Reading((), best_cosine, best_share, True)
-    lead = next(c for c in scored if evidence_suffices(c, thresholds))
+    lead = next(c for c in scored if suffices(c))
     pairs = zip(retrieval.terms, retrieval.term_weights, strict=False)
     words = {term for term, weight in pairs if weight >= 1.0}
 
@@ -287,7 +302,7 @@ def read(
             break
         if candidate is lead or candidate.score < best.score - SUPPORT_MARGIN:
             continue
-        if not evidence_suffices(candidate, thresholds) or _duplicate(candidate, chosen):
+        if not suffices(candidate) or _duplicate(candidate, chosen):
             continue
         chosen.append(passage(candidate, kind, related))
     return Reading(tuple(chosen), best_cosine, best_share, False)
