@@ -134,7 +134,7 @@ _SENTENCES: dict[int, tuple[list[str], np.ndarray]] = {}
 
 def corpus_sentences(embedder: object) -> tuple[list[str], np.ndarray]:
     """The corpus's sentences and their real embeddings (computed once per run)."""
-    from knowledge.retrieval.text import split_sentences
+    from store.sentences import split_sentences
 
     if id(embedder) not in _SENTENCES:
         skip = (

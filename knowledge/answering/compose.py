@@ -15,8 +15,9 @@ from knowledge.api import Answer, Section
 from knowledge.domain.criteria import CriteriaBook
 from knowledge.messages import message
 from knowledge.retrieval.retriever import Hit, Retrieval
-from knowledge.retrieval.text import split_sentences, tokenize
+from knowledge.retrieval.text import tokenize
 from store.language import Lang
+from store.sentences import split_sentences
 
 MAX_POINTS = 4
 MIN_SENTENCE_CHARS = {"en": 25, "zh": 10}

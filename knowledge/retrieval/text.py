@@ -1,4 +1,5 @@
-"""Language-aware text helpers: detecting Chinese, tokenising for BM25, splitting sentences."""
+"""Language-aware text helpers: detecting Chinese, tokenising for BM25 (sentences are split by
+store.sentences, the one splitter ingest shares)."""
 
 from __future__ import annotations
 
@@ -36,13 +37,6 @@ _ZH_STOP = frozenset(
         "我们 你们 他们 我 你 他 她 它 这 那 这个 那个 一个 有 没有 要 会 能 可以 应该 "
         "需要 看 多少 哪 请问 一下 一些 时候"
     ).split()
-)
-
-# Sentence ends: Chinese full stops, and English ones followed by space or the end (not "e.g.",
-# "3.5", "99.95%").
-_SENTENCE_END = re.compile(
-    r"(?<=[。！？；])[”」』\"')）]*|(?<![A-Z][a-z]\.)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)"
-    r"(?<=[a-z0-9%)\]\"'][.!?])(?=\s+[A-Z0-9\"“(\[\u3400-\u9fff])"
 )
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -122,23 +116,3 @@ def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
             if "-" in token:
                 terms.extend(_stem(part) for part in token.split("-") if part not in _EN_STOP)
     return terms
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a chunk, verbatim (each is a substring of `text`), list items kept whole."""
-    sentences: list[str] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        start = 0
-        for match in _SENTENCE_END.finditer(line):
-            end = match.end()
-            piece = line[start:end].strip()
-            if piece:
-                sentences.append(piece)
-            start = end
-        rest = line[start:].strip()
-        if rest:
-            sentences.append(rest)
-    return sentences
