@@ -1,5 +1,7 @@
 """Hybrid retrieval: dense search in Chroma plus BM25, fused by reciprocal rank, de-duplicated and
-spread across documents."""
+spread across documents. Besides whole chunks, the question is matched against single sentences
+(small-to-big): a chunk holding one sentence that answers it competes even when the rest of the
+chunk speaks of other things."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from store.sentences import split_sentences
 
 RRF_K = 60
 CANDIDATES = 40
+SENTENCE_CANDIDATES = 40
 EXPANSION_WEIGHT = 0.6
 MAX_PER_SOURCE = 2
 DUPLICATE_JACCARD = 0.8
@@ -90,7 +93,11 @@ class HybridRetriever:
             terms, CANDIDATES, weights=weights, allowed=snapshot.mask(filters)
         )
         named = named_vendors(query, snapshot, self.vendors)
-        rankings = [[position for position, _ in dense], [position for position, _ in lexical]]
+        rankings = [
+            [position for position, _ in dense],
+            [position for position, _ in lexical],
+            self._by_sentence(snapshot, vector, snapshot.mask(filters)),
+        ]
         if named and not filters:
             # The named vendor's own chunks compete even when generic chunks crowd the top.
             own = self._dense(snapshot, vector, {"vendor": {"$in": sorted(named)}})
@@ -132,6 +139,22 @@ class HybridRetriever:
             sentence_coverage=_sentence_coverage(snapshot, own_terms, hits[:3]),
             domain_terms=domain_terms,
         )
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, list[tuple[str, np.ndarray]]]:
+        """Each chunk's sentences in order with their unit vectors, embedded at ingest (see
+        store.sentences); a chunk stored without them is absent."""
+        return self.index.store.sentences.for_chunks(chunk_ids)
+
+    def _by_sentence(
+        self, snapshot: Snapshot, vector: np.ndarray, mask: np.ndarray | None
+    ) -> list[int]:
+        """Live chunks in the order of their best sentence among the store's nearest ones."""
+        ranking: dict[int, None] = {}
+        for chunk_id, _, _ in self.index.store.sentences.query(vector, SENTENCE_CANDIDATES):
+            position = snapshot.positions.get(chunk_id)  # None: an old or half-written version
+            if position is not None and (mask is None or mask[position]):
+                ranking.setdefault(position)
+        return list(ranking)
 
     def _dense(
         self, snapshot: Snapshot, vector: np.ndarray, where: dict[str, Any] | None
