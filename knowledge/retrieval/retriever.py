@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -32,6 +34,7 @@ LANG_CANDIDATES = 10
 DISTINCTIVE_SHARE = 0.5
 NAME_BOOST = 1.5
 NAMING_LIMIT = 5000
+SENTENCE_CACHE_CHUNKS = 2000  # about 25 MB of vectors
 _URL = re.compile(r"https?://\S+")
 
 
@@ -78,6 +81,10 @@ class HybridRetriever:
         self.embedder = embedder
         self.glossary = domain.glossary
         self.vendors = domain.vendors
+        # Sentence vectors of recently read chunks (chunk ids are content-derived, so an entry
+        # never goes stale); bounded, and thread-safe for the bot's worker threads.
+        self._sentences: OrderedDict[str, list[tuple[str, np.ndarray]]] = OrderedDict()
+        self._sentences_lock = threading.Lock()
 
     def retrieve(self, query: str, k: int = 5, filters: dict[str, str] | None = None) -> Retrieval:
         """The k best chunks for `query`, restricted to chunks matching `filters`."""
@@ -165,14 +172,24 @@ class HybridRetriever:
         )
 
     def sentence_vectors(self, chunks: Sequence[Chunk]) -> dict[str, list[tuple[str, np.ndarray]]]:
-        """Each chunk's sentences with their vectors (the reader scores them by meaning)."""
+        """Each chunk's sentences with their vectors (the reader scores them by meaning).
+
+        Embedded here, at question time, until ingest stores them (issue 15): the sentences of
+        chunks read recently are kept, so a warm bot embeds only what it has not seen."""
         embed = getattr(self.embedder, "embed_passages", None)
         if embed is None:
             return {}
         found: dict[str, list[tuple[str, np.ndarray]]] = {}
+        with self._sentences_lock:
+            for chunk in chunks:
+                if chunk.id in self._sentences:
+                    self._sentences.move_to_end(chunk.id)
+                    found[chunk.id] = self._sentences[chunk.id]
         texts: list[str] = []
         owners: list[tuple[str, str]] = []
         for chunk in chunks:
+            if chunk.id in found:
+                continue
             heading = chunk.section.split(" > ")[-1] if chunk.section else ""
             for sentence in split_sentences(chunk.text):
                 texts.append(f"{heading}: {sentence}" if heading else sentence)
@@ -180,9 +197,14 @@ class HybridRetriever:
         if not texts:
             return found
         vectors = np.asarray(embed(texts), dtype=np.float32)
+        fresh: dict[str, list[tuple[str, np.ndarray]]] = {}
         for (chunk_id, sentence), vector in zip(owners, vectors, strict=True):
-            found.setdefault(chunk_id, []).append((sentence, vector))
-        return found
+            fresh.setdefault(chunk_id, []).append((sentence, vector))
+        with self._sentences_lock:
+            self._sentences.update(fresh)
+            while len(self._sentences) > SENTENCE_CACHE_CHUNKS:
+                self._sentences.popitem(last=False)
+        return found | fresh
 
     def _sources_naming(self, names: Sequence[str]) -> set[str]:
         """The documents that mention any of `names` somewhere (a page about a product names it
