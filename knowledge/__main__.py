@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "compare":
             _print_answer(assistant.compare(args.vendors), args.json)
     except KnowledgeError as error:
-        print(error.message(detect_lang(_request_text(args))), file=sys.stderr)
+        detail = error.params.get("detail")  # what a person at a terminal can act on
+        shown = error.message(detect_lang(_request_text(args)))
+        print(f"{shown} ({detail})" if detail else shown, file=sys.stderr)
         return EXIT_ERROR
     except EmbeddingModelError as error:
         print(error, file=sys.stderr)
