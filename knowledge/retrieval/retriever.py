@@ -282,8 +282,8 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._\-][A-Za-z0-9]+)*")
 def distinctive_names(
     query: str, idf: Callable[[str], float], size: int, limit: int = 2
 ) -> list[str]:
-    """The Latin names in a query that few chunks of the store use ("MediaMTX", "hls_fragment",
-    "Jibri"), rarest first, as typed: each narrows retrieval to what the question is about,
+    """The Latin names in a query that few chunks of the store use ("NimbusRTC", "jitter_buffer",
+    "WHIP"), rarest first, as typed: each narrows retrieval to what the question is about,
     across languages (a Chinese question names an English product the same way)."""
     if size < 20:
         return []
