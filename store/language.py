@@ -25,7 +25,7 @@ _CJK_CHAR = re.compile(f"[{CJK}]")
 
 # A Chinese word is one to two characters, an English one a whole run of letters: one Latin word
 # weighs what about one and a half Han characters say. So "What latency should a 语聊房 target?"
-# is English, and "OvenMediaEngine 的 LL-HLS 延迟多少" is Chinese.
+# is English, and "NimbusRTC 的 LL-HLS 延迟多少" is Chinese.
 LATIN_WORD_WEIGHT = 1.5
 
 
@@ -44,18 +44,21 @@ def has_han(text: str) -> bool:
     return bool(_HAN_CHAR.search(text))
 
 
+def _weights(text: str) -> tuple[int, float]:
+    """The text's Han characters, and its Latin words weighed in Han characters."""
+    return len(_HAN_CHAR.findall(text)), len(_LATIN_WORD.findall(text)) * LATIN_WORD_WEIGHT
+
+
 def han_share(text: str) -> float:
     """The weight of Han characters among the text's letters (a Latin word weighs 1.5), 0..1."""
-    han = len(_HAN_CHAR.findall(text))
-    latin = len(_LATIN_WORD.findall(text)) * LATIN_WORD_WEIGHT
+    han, latin = _weights(text)
     total = han + latin
     return han / total if total else 0.0
 
 
 def detect_lang(text: str, default: Lang = "en") -> Lang:
     """ "zh" when Han characters outweigh Latin words, "en" otherwise; `default` for no letters."""
-    han = len(_HAN_CHAR.findall(text))
-    latin = len(_LATIN_WORD.findall(text))
+    han, latin = _weights(text)
     if not han and not latin:
         return default
-    return "zh" if han_share(text) >= 0.5 else "en"
+    return "zh" if han >= latin else "en"

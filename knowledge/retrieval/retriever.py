@@ -64,9 +64,6 @@ class Retrieval:
     term_weights: tuple[float, ...] = ()
     top_dense: float = 0.0
     coverage: float = 0.0  # idf-weighted share of the query's own terms found in the top hits
-    # The same share, found in one sentence (with its heading) of the top hits: a question is
-    # answered by a sentence that speaks of what it asks, not by words scattered over a page.
-    sentence_coverage: float = 0.0
     # How many glossary terms of the domain the question uses ("SLA", "语聊房", "AEC"): a
     # question in the domain's own words is about the domain, however it is phrased.
     domain_terms: int = 0
@@ -166,7 +163,6 @@ class HybridRetriever:
             term_weights=tuple(weights),
             top_dense=max((hit.dense for hit in hits), default=0.0),
             coverage=_coverage(snapshot, own_terms, hits[:3], [shapes.get(c) for c in chosen[:3]]),
-            sentence_coverage=_sentence_coverage(snapshot, own_terms, hits[:3]),
             domain_terms=domain_terms,
             vector=vector,
         )
@@ -366,22 +362,6 @@ def _term_weight(snapshot: Snapshot, term: str) -> float:
     """A term's idf; a word the store never uses weighs most, being the most specific of all
     (a question about a poem is not answered by sentences that share its other words)."""
     return snapshot.lexical.idf(term) or math.log(1 + (snapshot.lexical.size + 0.5) / 0.5)
-
-
-def _sentence_coverage(snapshot: Snapshot, terms: Sequence[str], hits: Sequence[Hit]) -> float:
-    """The best idf-weighted share of the query's terms that one sentence of the top hits holds."""
-    unique = list(dict.fromkeys(terms))
-    if not unique or not hits:
-        return 0.0
-    weights = {term: _term_weight(snapshot, term) for term in unique}
-    total = sum(weights.values())
-    best = 0.0
-    for hit in hits:
-        heading = set(tokenize(f"{hit.chunk.title} {hit.chunk.section}"))
-        for sentence in split_sentences(hit.chunk.text):
-            present = set(tokenize(sentence)) | heading
-            best = max(best, sum(w for term, w in weights.items() if term in present) / total)
-    return best
 
 
 def _coverage(

@@ -53,7 +53,6 @@ def _retrieval(
         term_weights=tuple(1.0 for _ in terms),
         top_dense=dense,
         coverage=coverage,
-        sentence_coverage=coverage,
     )
 
 
@@ -195,7 +194,6 @@ def test_restating_a_glossary_definition_does_not_outrank_the_question_words() -
         term_weights=tuple([1.0] * len(own) + [0.6] * len(expansions)),
         top_dense=0.9,
         coverage=1.0,
-        sentence_coverage=1.0,
     )
     lead, *_ = read(retrieval.query, retrieval, _idf, {}, Thresholds()).passages
     assert "很少涵盖通话质量" in lead.quote
