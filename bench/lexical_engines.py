@@ -16,7 +16,8 @@ from pathlib import Path
 import tantivy
 
 from knowledge.retrieval.lexical import BM25Index
-from knowledge.retrieval.text import split_sentences, tokenize
+from knowledge.retrieval.text import tokenize
+from store.sentences import split_sentences
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 corpus = Path("knowledge/corpus")

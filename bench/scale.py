@@ -80,7 +80,7 @@ def first_answers(env: dict[str, str]) -> dict[str, object]:
 
 def write_documents(folder: Path, count: int) -> None:
     """`count` small Markdown documents recombined from the corpus's sentences."""
-    from knowledge.retrieval.text import split_sentences
+    from store.sentences import split_sentences
 
     sentences = sorted(
         {

@@ -26,7 +26,7 @@ _SENTENCES: dict[int, tuple[list[str], np.ndarray]] = {}
 
 def corpus_sentences(embedder: object) -> tuple[list[str], np.ndarray]:
     """The bundled corpus's sentences and their real embeddings (computed once per process)."""
-    from knowledge.retrieval.text import split_sentences
+    from store.sentences import split_sentences
 
     if id(embedder) not in _SENTENCES:
         found: set[str] = set()

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 from config.settings import Settings
 from ingest.chunking import chunk_document
 from ingest.errors import IngestError
@@ -19,6 +21,7 @@ from store.client import StoreHandle, locate_store, open_store
 from store.lexical_index import LexicalIndex, open_lexical_index
 from store.lexical_sync import catch_up
 from store.schema import Chunk, content_hash
+from store.sentences import SENTENCE_VERSION, SentenceRecord, sentence_records
 
 # Chunks embedded per model call: large calls let the model sort by length and pad less, which
 # is most of the pipeline's speed; a thousand 200-token chunks stay well under 100 MB.
@@ -221,7 +224,7 @@ class _Run:
         """Recover, remove what vanished, then add and replace what is new or changed."""
         self._recover()
         self._forget_if_store_lost()
-        self.embedded_by = self.store.registry.embedders()
+        self.embedded_by = self._embedded_by()
         entries = self.manifest.entries()
         present = {target.source for target in targets}
         vanished = [
@@ -246,6 +249,16 @@ class _Run:
             else:
                 work.append(item)
         self._embed_and_write(work)
+
+    def _embedded_by(self) -> dict[str, str]:
+        """Each live source's model identity; a source whose sentences are missing or of another
+        SENTENCE_VERSION counts as embedded by no model, so it is embedded again (backfill)."""
+        sentences = self.store.registry.sentence_versions()
+        return {
+            source: embedder
+            for source, embedder in self.store.registry.embedders().items()
+            if sentences.get(source) == SENTENCE_VERSION
+        }
 
     def _digests(self, targets: list[Target]) -> dict[str, str | IngestError]:
         """Hash every file first, so identical files can be told apart before any write."""
@@ -354,19 +367,31 @@ class _Run:
 
     def _flush(self, items: list[_Work]) -> None:
         texts = [chunk.text for item in items for chunk in item.chunks]
-        vectors = self.embedder.embed_passages(texts)
+        sentences = sentence_records(chunk for item in items for chunk in item.chunks)
+        # One model call for chunks and sentences (the model sorts them by length together); a
+        # sentence repeated by the chunks' overlap is embedded once.
+        unique = list(dict.fromkeys(record.embed_text for record in sentences))
+        vectors = np.asarray(self.embedder.embed_passages(texts + unique), dtype=np.float32)
+        row = {text: len(texts) + n for n, text in enumerate(unique)}
+        sentence_vectors = vectors[[row[record.embed_text] for record in sentences]]
         entries = self.manifest.entries()
-        self._replace(items, vectors, entries)
+        self._replace(items, vectors[: len(texts)], entries, (sentences, sentence_vectors))
         for item in items:
             self.report.chunks += len(item.chunks)
             self._count_written(None if item.is_new else entries.get(item.target.source))
             self.progress.advance(files=1, chunks=len(item.chunks))
 
-    def _replace(self, items: list[_Work], vectors: Any, entries: dict[str, ManifestEntry]) -> None:
-        """Journal, write every new chunk to the vectors and the lexical index (invisible to
-        readers until its document is published), switch the documents' live versions, then drop
-        their old chunks. Readers filter both by the registry, so a kill at any point leaves
-        each document wholly old or wholly new in both."""
+    def _replace(
+        self,
+        items: list[_Work],
+        vectors: Any,
+        entries: dict[str, ManifestEntry],
+        sentences: tuple[list[SentenceRecord], Any],
+    ) -> None:
+        """Journal, write every new chunk to the vectors, the lexical index and the sentence
+        vectors (invisible to readers until its document is published), switch the documents'
+        live versions, then drop their old chunks. Readers filter all three by the registry, so
+        a kill at any point leaves each document wholly old or wholly new in each."""
         chunks = [chunk for item in items for chunk in item.chunks]
         self.manifest.begin_replace(
             [(item.target.source, item.digest, [c.id for c in item.chunks]) for item in items]
@@ -380,8 +405,11 @@ class _Run:
                 embeddings=vectors[start : start + WRITE_BATCH],
             )
         self.lexical.upsert(chunks)
+        self.store.sentences.write(*sentences)
         versions = [(item.target.source, item.digest) for item in items]
-        self.store.registry.publish_many(versions, self.embedder.identity)
+        self.store.registry.publish_many(
+            versions, self.embedder.identity, sentences=SENTENCE_VERSION
+        )
         new_ids = {chunk.id for chunk in chunks}
         stale = [
             chunk_id
@@ -463,5 +491,7 @@ def _under(source: str, prefix: str) -> bool:
 
 
 def _delete(store: StoreHandle, ids: list[str]) -> None:
+    """The one way chunks leave the store: with their sentences."""
     for start in range(0, len(ids), WRITE_BATCH):
         store.chunks.delete(ids=ids[start : start + WRITE_BATCH])
+    store.sentences.delete_for_chunks(ids)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 from config.settings import Settings
 from store.registry import DocumentRegistry
 from store.schema import registry_name
+from store.sentences import SentenceStore, sentence_collection_name
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -135,10 +136,12 @@ def is_connection_error(error: BaseException) -> bool:
 
 @dataclass(frozen=True)
 class StoreHandle:
-    """The chunk collection and the registry of live document versions, opened together."""
+    """The chunk collection, the registry of live document versions and the chunks' sentence
+    vectors, opened together."""
 
     chunks: Collection
     registry: DocumentRegistry
+    sentences: SentenceStore
     client: ClientAPI | None = None
 
 
@@ -157,12 +160,22 @@ def open_store(settings: Settings, store_dir: Path | None = None) -> StoreHandle
             name=registry_name(settings.chroma_collection),
             embedding_function=None,
         )
+        sentences = client.get_or_create_collection(
+            name=sentence_collection_name(settings.chroma_collection),
+            metadata=COLLECTION_METADATA,
+            embedding_function=None,
+        )
     except Exception as error:
         raise StoreConnectionError(
             f"cannot open collection {settings.chroma_collection!r} in "
             f"{location.description} ({_reason(error)})"
         ) from None
-    return StoreHandle(chunks=chunks, registry=DocumentRegistry(registry), client=client)
+    return StoreHandle(
+        chunks=chunks,
+        registry=DocumentRegistry(registry),
+        sentences=SentenceStore(sentences),
+        client=client,
+    )
 
 
 def with_retries(

@@ -24,21 +24,28 @@ class DocumentRegistry:
 
     def live_versions(self) -> dict[str, str]:
         """Every live source and its content hash."""
-        return {source: digest for source, (digest, _) in self._records().items()}
+        return {source: record[0] for source, record in self._records().items()}
 
     def embedders(self) -> dict[str, str]:
         """Every live source and the identity of the model that embedded it ("" if unrecorded:
         written before identities were kept)."""
-        return {source: embedder for source, (_, embedder) in self._records().items()}
+        return {source: record[1] for source, record in self._records().items()}
 
-    def _records(self) -> dict[str, tuple[str, str]]:
+    def sentence_versions(self) -> dict[str, int]:
+        """Every live source and the store.sentences SENTENCE_VERSION its sentences were stored
+        with (0: published before sentences were kept, so it has none)."""
+        return {source: record[2] for source, record in self._records().items()}
+
+    def _records(self) -> dict[str, tuple[str, str, int]]:
         records = self._collection.get(include=["metadatas"])
-        found: dict[str, tuple[str, str]] = {}
+        found: dict[str, tuple[str, str, int]] = {}
         for metadata in records.get("metadatas") or []:
             if metadata:
+                sentences = metadata.get("sentences", 0)
                 found[str(metadata.get("source", ""))] = (
                     str(metadata.get("content_hash", "")),
                     str(metadata.get("embedder", "")),
+                    int(sentences) if isinstance(sentences, int | float) else 0,
                 )
         return found
 
@@ -54,9 +61,12 @@ class DocumentRegistry:
         """Make `content_hash` the live version of `source` (one atomic record write)."""
         self.publish_many([(source, content_hash)], embedder)
 
-    def publish_many(self, versions: list[tuple[str, str]], embedder: str = "") -> None:
-        """Publish several documents' versions, embedded by the model `embedder` names, in one
-        call. Each document switches by one record write, so even a call cut short leaves every
+    def publish_many(
+        self, versions: list[tuple[str, str]], embedder: str = "", sentences: int = 0
+    ) -> None:
+        """Publish several documents' versions, embedded by the model `embedder` names, with
+        their sentences stored as store.sentences version `sentences` (0: none), in one call.
+        Each document switches by one record write, so even a call cut short leaves every
         document wholly old or wholly new."""
         if not versions:
             return
@@ -64,7 +74,12 @@ class DocumentRegistry:
             ids=[_record_id(source) for source, _ in versions],
             documents=[source for source, _ in versions],
             metadatas=[
-                {"source": source, "content_hash": digest, "embedder": embedder}
+                {
+                    "source": source,
+                    "content_hash": digest,
+                    "embedder": embedder,
+                    "sentences": sentences,
+                }
                 for source, digest in versions
             ],
             embeddings=[_PLACEHOLDER_VECTOR for _ in versions],

@@ -14,7 +14,8 @@ from knowledge.answering.citations import CitationBook, clean_for_display
 from knowledge.answering.compose import MIN_SENTENCE_CHARS
 from knowledge.domain.criteria import CriteriaBook, QuerySet
 from knowledge.retrieval.retriever import Hit, Retrieval
-from knowledge.retrieval.text import split_sentences, tokenize
+from knowledge.retrieval.text import tokenize
+from store.sentences import split_sentences
 
 # retrieve(question, filters=..., k=...) -> Retrieval: KnowledgeAssistant.retrieve, or a stand-in.
 Retrieve = Callable[..., Retrieval]

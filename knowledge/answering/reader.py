@@ -29,8 +29,9 @@ from knowledge.answering.shapes import (
     is_self_introduction,
 )
 from knowledge.retrieval.retriever import Hit, Retrieval
-from knowledge.retrieval.text import split_sentences, tokenize
+from knowledge.retrieval.text import tokenize
 from store.language import detect_lang, has_han
+from store.sentences import split_sentences
 
 # chunk id → its sentences, in order, each with its stored vector
 SentenceVectors = Mapping[str, Sequence[tuple[str, np.ndarray]]]

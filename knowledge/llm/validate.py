@@ -40,8 +40,9 @@ from knowledge.answering.citations import CitationBook
 from knowledge.api import Answer, Point, Section
 from knowledge.domain.topics import VendorBook
 from knowledge.retrieval.retriever import Hit
-from knowledge.retrieval.text import split_sentences, tokenize
+from knowledge.retrieval.text import tokenize
 from store.language import Lang, detect_lang
+from store.sentences import split_sentences
 
 MAX_CONNECTIVES = 2
 MAX_CONNECTIVE_WORDS = 12

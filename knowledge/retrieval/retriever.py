@@ -16,8 +16,9 @@ import numpy as np
 from knowledge.domain import Domain
 from knowledge.domain.topics import VendorBook
 from knowledge.retrieval.index import LiveIndex, Snapshot
-from knowledge.retrieval.text import split_sentences, tokenize
+from knowledge.retrieval.text import tokenize
 from store.schema import Chunk
+from store.sentences import split_sentences
 
 RRF_K = 60
 CANDIDATES = 40

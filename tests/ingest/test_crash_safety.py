@@ -1,6 +1,6 @@
 """kill -9 at the worst moments of an ingest: readers see the old or the new version of each
-document, never both or half, in the vectors and the lexical index alike, and the next run
-converges with no duplicate or orphan chunk in either."""
+document, never both or half, in the vectors, the lexical index and the sentence vectors
+alike, and the next run converges with no duplicate or orphan chunk or sentence in any."""
 
 from __future__ import annotations
 
@@ -16,16 +16,20 @@ from ingest.pipeline import Ingestor
 from store.client import open_store
 from store.lexical_index import open_lexical_index
 from store.lexical_sync import catch_up
+from store.schema import Chunk
+from store.sentences import sentence_records
 
-# The vectors are upserted, then the lexical index, then the registry publishes, then the index
-# records the versions, then the old chunks go: a kill at each step.
+# The vectors are upserted, then the lexical index, then the sentence vectors, then the registry
+# publishes, then the index records the versions, then the old chunks go: a kill at each step.
 STAGES = (
     "mid-upsert",
+    "mid-sentences",
     "before-publish",
     "mid-publish",
     "after-publish",
     "mid-index-publish",
     "after-index-publish",
+    "after-chunk-delete",
 )
 
 
@@ -53,26 +57,36 @@ stage = {stage!r}
 def open_and_sabotage(*args, **kwargs):
     handle = store_client.open_store(*args, **kwargs)
     upsert, publish_many = handle.chunks.upsert, handle.registry.publish_many
+    sentence_upsert, delete = handle.sentences.collection.upsert, handle.chunks.delete
 
-    def sabotaged_upsert(**kw):
-        if stage == "mid-upsert":
-            half = len(kw["ids"]) // 2
-            upsert(**{{k: v[:half] for k, v in kw.items()}})
-            os.kill(os.getpid(), signal.SIGKILL)
-        upsert(**kw)
+    def cut_short(write, name):
+        def sabotaged(**kw):
+            if stage == name:
+                half = len(kw["ids"]) // 2
+                write(**{{k: v[:half] for k, v in kw.items()}})
+                os.kill(os.getpid(), signal.SIGKILL)
+            write(**kw)
+        return sabotaged
 
-    def sabotaged_publish_many(versions, embedder=""):
+    def sabotaged_publish_many(versions, *args, **kwargs):
         if stage == "before-publish":
             os.kill(os.getpid(), signal.SIGKILL)
         if stage == "mid-publish":
-            publish_many(versions[:3], embedder)
+            publish_many(versions[:3], *args, **kwargs)
             os.kill(os.getpid(), signal.SIGKILL)
-        publish_many(versions, embedder)
+        publish_many(versions, *args, **kwargs)
         if stage == "after-publish":
             os.kill(os.getpid(), signal.SIGKILL)
 
-    handle.chunks.upsert = sabotaged_upsert
+    def sabotaged_delete(**kw):
+        delete(**kw)
+        if stage == "after-chunk-delete":  # the chunks are gone, their sentences not yet
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    handle.chunks.upsert = cut_short(upsert, "mid-upsert")
+    handle.sentences.collection.upsert = cut_short(sentence_upsert, "mid-sentences")
     handle.registry.publish_many = sabotaged_publish_many
+    handle.chunks.delete = sabotaged_delete
     return handle
 
 def open_index_and_sabotage(*args, **kwargs):
@@ -156,6 +170,39 @@ def _assert_index_matches_vectors(settings: Settings, stage: str) -> None:
         index.close()
 
 
+def _live_chunks(settings: Settings) -> list[Chunk]:
+    store = open_store(settings)
+    live = store.registry.live_versions()
+    records = store.chunks.get(include=["metadatas", "documents"])
+    chunks = [
+        Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
+        for chunk_id, text, metadata in zip(
+            records["ids"],
+            records["documents"],  # type: ignore[arg-type]
+            records["metadatas"],  # type: ignore[arg-type]
+            strict=True,
+        )
+    ]
+    return [chunk for chunk in chunks if live.get(chunk.source) == chunk.content_hash]
+
+
+def _assert_live_chunks_have_their_sentences(settings: Settings, stage: str) -> None:
+    # Another process wrote the store: embedded Chroma keeps this process's vector segments as
+    # they were when it last opened them, so open it afresh, as a new reader would.
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+    chunks = _live_chunks(settings)
+    expected: dict[str, list[str]] = {}
+    for record in sentence_records(chunks):
+        expected.setdefault(record.chunk_id, []).append(record.text)
+    stored = open_store(settings).sentences.for_chunks([chunk.id for chunk in chunks])
+    assert expected and len(expected) == len(chunks)
+    assert {chunk_id: [text for text, _ in rows] for chunk_id, rows in stored.items()} == (
+        expected
+    ), f"a live chunk lacks its sentences after {stage}"
+
+
 @pytest.mark.parametrize("stage", STAGES)
 def test_kill_minus_nine_then_rerun_converges(
     tmp_path: Path, fake_embedder: object, stage: str
@@ -180,6 +227,7 @@ def test_kill_minus_nine_then_rerun_converges(
     assert index.versions() == store.registry.live_versions()
     index.close()
     _assert_index_matches_vectors(settings, stage)
+    _assert_live_chunks_have_their_sentences(settings, stage)
 
     report = Ingestor(settings, fake_embedder).sync([folder])  # type: ignore[arg-type]
     assert report.failed == []
@@ -193,5 +241,11 @@ def test_kill_minus_nine_then_rerun_converges(
     assert index.size == store.chunks.count()  # no orphan in the index either
     assert index.versions() == store.registry.live_versions()
     index.close()
+    _assert_live_chunks_have_their_sentences(settings, stage)
+    # ... and exactly their sentences: none of a deleted chunk is left.
+    live = {chunk.id for chunk in _live_chunks(settings)}
+    assert store.sentences.count() == len(sentence_records(_live_chunks(settings)))
+    owners = store.sentences.collection.get(include=["metadatas"])["metadatas"] or []
+    assert {str(metadata["chunk_id"]) for metadata in owners} == live
     again = Ingestor(settings, fake_embedder).sync([folder])  # type: ignore[arg-type]
     assert again.unchanged == 6

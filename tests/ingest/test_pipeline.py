@@ -12,6 +12,8 @@ pytest.importorskip("ingest.chunking")
 from config.settings import Settings
 from ingest.pipeline import Ingestor, IngestReport
 from store.client import open_store
+from store.schema import Chunk
+from store.sentences import sentence_records
 
 
 class CountingEmbedder:
@@ -106,7 +108,17 @@ def test_a_new_embedding_model_re_embeds_every_document(
     upgraded = CountingEmbedder(fake_embedder, identity="fake-hash-embedder@v2")
     report = _sync(store_settings, upgraded, docs)
     assert (report.added, report.updated, report.unchanged) == (0, 3, 0)
-    assert upgraded.embedded == report.chunks > 0
+    # The chunks and their sentences (each distinct sentence text once) are embedded again.
+    store = open_store(store_settings)
+    records = store.chunks.get(include=["documents", "metadatas"])
+    chunks = [
+        Chunk.from_record(i, text or "", dict(m or {}))
+        for i, text, m in zip(
+            records["ids"], records["documents"], records["metadatas"], strict=True
+        )  # type: ignore[arg-type]
+    ]
+    sentences = {record.embed_text for record in sentence_records(chunks)}
+    assert upgraded.embedded == report.chunks + len(sentences) > report.chunks > 0
     assert set(open_store(store_settings).registry.embedders().values()) == {
         "fake-hash-embedder@v2"
     }

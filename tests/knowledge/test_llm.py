@@ -29,8 +29,9 @@ from knowledge.llm.prompt import SYSTEM_PROMPT, build_messages
 from knowledge.llm.validate import is_connective
 from knowledge.messages import message
 from knowledge.retrieval.retriever import Hit, Retrieval
-from knowledge.retrieval.text import split_sentences, tokenize
+from knowledge.retrieval.text import tokenize
 from store.schema import Chunk
+from store.sentences import split_sentences
 
 os.environ["NO_PROXY"] = "127.0.0.1,localhost"
 os.environ["no_proxy"] = "127.0.0.1,localhost"

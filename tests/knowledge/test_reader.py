@@ -19,8 +19,9 @@ from knowledge.answering.shapes import (
     is_self_introduction,
 )
 from knowledge.retrieval.retriever import Hit, Retrieval
-from knowledge.retrieval.text import split_sentences, tokenize
+from knowledge.retrieval.text import tokenize
 from store.schema import Chunk
+from store.sentences import split_sentences
 
 
 def chunk(text: str, *, lang: str = "en", index: int = 3, title: str = "Guide") -> Chunk:

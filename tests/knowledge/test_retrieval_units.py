@@ -11,8 +11,9 @@ from knowledge.domain.glossary import Glossary, Term, default_glossary
 from knowledge.retrieval.followup import is_follow_up, retrieval_query
 from knowledge.retrieval.lexical import BM25Index
 from knowledge.retrieval.retriever import _fuse
-from knowledge.retrieval.text import split_sentences, tokenize
+from knowledge.retrieval.text import tokenize
 from store.language import detect_lang
+from store.sentences import split_sentences
 
 
 def test_english_terms_are_stemmed_and_stopwords_dropped() -> None:

@@ -1,0 +1,141 @@
+"""The sentence records of chunks: what is embedded, and the SentenceStore's API (both modes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from config.settings import Settings
+from store import sentences as sentences_module
+from store.client import open_store
+from store.schema import Chunk
+from store.sentences import (
+    SentenceRecord,
+    innermost_heading,
+    sentence_collection_name,
+    sentence_records,
+    split_sentences,
+)
+
+
+def _chunk(text: str, section: str = "", index: int = 0) -> Chunk:
+    return Chunk(text=text, source="docs/a.md", chunk_index=index, section=section)
+
+
+def _vectors(records: list[SentenceRecord], embedder: object) -> np.ndarray:
+    return embedder.embed_passages([r.embed_text for r in records])  # type: ignore[attr-defined]
+
+
+def test_a_sentence_is_embedded_with_its_innermost_heading() -> None:
+    chunk = _chunk("Keep it under 200 ms. It matters most.", section="Voice room > Latency")
+    records = sentence_records([chunk])
+    assert [(r.i, r.text, r.embed_text) for r in records] == [
+        (0, "Keep it under 200 ms.", "Latency: Keep it under 200 ms."),
+        (1, "It matters most.", "Latency: It matters most."),
+    ]
+    assert records[0].id == f"{chunk.id}:0"
+    assert innermost_heading("") == "" and innermost_heading("Only") == "Only"
+
+
+def test_a_sentence_without_heading_is_embedded_alone() -> None:
+    [record] = sentence_records([_chunk("语聊房要低延迟。")])
+    assert record.embed_text == "语聊房要低延迟。"
+
+
+def test_fragments_get_no_record_but_keep_positions() -> None:
+    chunk = _chunk("- \n1.\nEcho cancellation matters.\n…\nNoise too.", section="Audio")
+    records = sentence_records([chunk])
+    split = split_sentences(chunk.text)
+    assert [r.text for r in records] == ["Echo cancellation matters.", "Noise too."]
+    assert all(split[r.i] == r.text for r in records)
+
+
+def test_the_collection_is_a_companion_of_the_chunks(store_settings: Settings) -> None:
+    store = open_store(store_settings)
+    name = sentence_collection_name(store_settings.chroma_collection)
+    assert store.sentences.collection.name == name != store.chunks.name
+    assert store.sentences.collection.metadata["hnsw:space"] == "cosine"
+    assert store.sentences.count() == 0
+
+
+def test_write_then_read_each_chunks_sentences_in_order(
+    store_settings: Settings, fake_embedder: object
+) -> None:
+    store = open_store(store_settings)
+    first = _chunk("One about echo. Two about noise. Three about jitter.", "Audio", 0)
+    second = _chunk("连麦延迟要低。首帧要快。", "指标", 1)
+    records = sentence_records([first, second])
+    vectors = _vectors(records, fake_embedder)
+    store.sentences.write(records, vectors)
+    found = store.sentences.for_chunks([second.id, first.id, "no-such-chunk"])
+    assert set(found) == {first.id, second.id}  # a chunk without sentences is simply absent
+    assert [text for text, _ in found[first.id]] == split_sentences(first.text)
+    assert [text for text, _ in found[second.id]] == ["连麦延迟要低。", "首帧要快。"]
+    vector = found[first.id][1][1]
+    assert vector.dtype == np.float32
+    assert np.allclose(vector, vectors[1], atol=1e-6)
+    assert store.sentences.for_chunks([]) == {}
+
+
+def test_query_finds_the_nearest_sentences(store_settings: Settings, fake_embedder: object) -> None:
+    store = open_store(store_settings)
+    first = _chunk("Echo cancellation is vital. Pricing is per minute.", "Audio", 0)
+    second = _chunk("Invoices arrive monthly. Refunds take a week.", "Billing", 1)
+    records = sentence_records([first, second])
+    store.sentences.write(records, _vectors(records, fake_embedder))
+    query = fake_embedder.embed_query("Billing: Refunds take a week.")  # type: ignore[attr-defined]
+    hits = store.sentences.query(query, 3)
+    assert hits[0][:2] == (second.id, 1)
+    assert hits[0][2] == pytest.approx(1.0, abs=1e-4)
+    assert [hit[2] for hit in hits] == sorted((hit[2] for hit in hits), reverse=True)
+    only_first = store.sentences.query(query, 5, chunk_ids=[first.id])
+    assert {chunk_id for chunk_id, _, _ in only_first} == {first.id}
+    assert store.sentences.query(query, 5, chunk_ids=[]) == []
+    assert store.sentences.query(query, 0) == []
+
+
+def test_delete_for_chunks_removes_only_theirs(
+    store_settings: Settings, fake_embedder: object
+) -> None:
+    store = open_store(store_settings)
+    chunks = [_chunk(f"Sentence {n} here. And another {n}.", "S", n) for n in range(3)]
+    records = sentence_records(chunks)
+    store.sentences.write(records, _vectors(records, fake_embedder))
+    store.sentences.delete_for_chunks([chunks[0].id, chunks[2].id, "unknown"])
+    assert set(store.sentences.for_chunks([c.id for c in chunks])) == {chunks[1].id}
+    assert store.sentences.count() == 2
+
+
+def test_rewriting_a_chunk_drops_records_it_no_longer_has(
+    store_settings: Settings, fake_embedder: object
+) -> None:
+    store = open_store(store_settings)
+    chunk = _chunk("First part. Second part. Third part.", "S")
+    records = sentence_records([chunk])
+    store.sentences.write(records, _vectors(records, fake_embedder))
+    fewer = records[:2]  # as a changed splitter would give
+    store.sentences.write(fewer, _vectors(fewer, fake_embedder))
+    assert [text for text, _ in store.sentences.for_chunks([chunk.id])[chunk.id]] == [
+        "First part.",
+        "Second part.",
+    ]
+
+
+def test_many_chunk_ids_are_read_in_batches(
+    store_settings: Settings, fake_embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sentences_module, "IDS_PER_CALL", 3)
+    store = open_store(store_settings)
+    chunks = [_chunk(f"Chunk number {n} speaks.", "S", n) for n in range(8)]
+    records = sentence_records(chunks)
+    store.sentences.write(records, _vectors(records, fake_embedder))
+    assert set(store.sentences.for_chunks([c.id for c in chunks])) == {c.id for c in chunks}
+    store.sentences.delete_for_chunks([c.id for c in chunks[:7]])
+    assert store.sentences.count() == 1
+
+
+def test_records_and_vectors_must_match(store_settings: Settings, fake_embedder: object) -> None:
+    store = open_store(store_settings)
+    records = sentence_records([_chunk("One sentence. Another one.")])
+    with pytest.raises(ValueError, match="2 sentences but 1 vectors"):
+        store.sentences.write(records, _vectors(records[:1], fake_embedder))
