@@ -1,5 +1,7 @@
 """Hybrid retrieval: dense search in Chroma plus BM25, fused by reciprocal rank, de-duplicated and
-spread across documents."""
+spread across documents. Besides whole chunks, the question is matched against single sentences
+(small-to-big): a chunk holding one sentence that answers it competes even when the rest of the
+chunk speaks of other things."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from store.sentences import split_sentences
 
 RRF_K = 60
 CANDIDATES = 40
+SENTENCE_CANDIDATES = 40
 EXPANSION_WEIGHT = 0.6
 MAX_PER_SOURCE = 2
 DUPLICATE_JACCARD = 0.8
@@ -103,7 +106,11 @@ class HybridRetriever:
         lexical = [(chunk.id, score) for chunk, score in found]
         shapes = {chunk.id: chunk.terms for chunk, _ in found}
         named = named_vendors(query, snapshot, self.vendors)
-        rankings = [[chunk_id for chunk_id, _ in dense], [chunk_id for chunk_id, _ in lexical]]
+        rankings = [
+            [chunk_id for chunk_id, _ in dense],
+            [chunk_id for chunk_id, _ in lexical],
+            self._by_sentence(vector),
+        ]
 
         def add_ranking(where: dict[str, Any] | None, contains: str = "", top: int = 10) -> None:
             nonlocal dense
@@ -133,7 +140,14 @@ class HybridRetriever:
         missing = [chunk_id for chunk_id in fused if chunk_id not in dense_scores]
         dense_scores.update(self._fetch(vector, missing, records))
         # A chunk whose record is gone was deleted since the index was read: it cannot be cited.
-        fused = {chunk_id: score for chunk_id, score in fused.items() if chunk_id in records}
+        # One found by its sentence alone may be of an old version, or outside the filters.
+        fused = {
+            chunk_id: score
+            for chunk_id, score in fused.items()
+            if (chunk := records.get(chunk_id)) is not None
+            and snapshot.is_live(chunk.source, chunk.content_hash)
+            and _matches(chunk, filters)
+        }
 
         for chunk_id in fused:
             chunk = records[chunk_id]
@@ -169,17 +183,19 @@ class HybridRetriever:
         )
 
     def sentence_vectors(self, chunks: Sequence[Chunk]) -> dict[str, list[tuple[str, np.ndarray]]]:
-        """Each chunk's sentences with their vectors (the reader scores them by meaning).
-
-        Embedded here, at question time, until ingest stores them (issue 15): the sentences of
-        chunks read recently are kept, so a warm bot embeds only what it has not seen."""
+        """Each chunk's sentences with their unit vectors (the reader scores them by meaning):
+        those ingest stored (store.sentences), else embedded here, for a store written before
+        sentences were stored and not yet re-ingested; those are kept for recently read chunks,
+        so a warm bot embeds only what it has not seen."""
+        found: dict[str, list[tuple[str, np.ndarray]]] = dict(
+            self.index.store.sentences.for_chunks([chunk.id for chunk in chunks])
+        )
         embed = getattr(self.embedder, "embed_passages", None)
-        if embed is None:
-            return {}
-        found: dict[str, list[tuple[str, np.ndarray]]] = {}
+        if embed is None or len(found) == len(chunks):
+            return found
         with self._sentences_lock:
             for chunk in chunks:
-                if chunk.id in self._sentences:
+                if chunk.id in self._sentences and chunk.id not in found:
                     self._sentences.move_to_end(chunk.id)
                     found[chunk.id] = self._sentences[chunk.id]
         texts: list[str] = []
@@ -213,6 +229,14 @@ class HybridRetriever:
             )
             sources.update(str(m.get("source", "")) for m in records.get("metadatas") or [] if m)
         return sources
+
+    def _by_sentence(self, vector: np.ndarray) -> list[str]:
+        """Chunks in the order of their best sentence among the store's nearest ones (small-to-
+        big); whether each is live and matches the filters is checked with its record."""
+        ranking: dict[str, None] = {}
+        for chunk_id, _, _ in self.index.store.sentences.query(vector, SENTENCE_CANDIDATES):
+            ranking.setdefault(chunk_id)
+        return list(ranking)
 
     def _dense(
         self,
@@ -311,12 +335,18 @@ def _where(filters: dict[str, str] | None) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _fuse(*rankings: Sequence[int]) -> dict[int, float]:
+def _matches(chunk: Chunk, filters: dict[str, str] | None) -> bool:
+    """True when the chunk's metadata has every filtered value."""
+    metadata = chunk.metadata()
+    return all(metadata.get(key) == value for key, value in (filters or {}).items())
+
+
+def _fuse(*rankings: Sequence[str]) -> dict[str, float]:
     """Reciprocal rank fusion: rank agreement matters, raw scores of unlike systems do not."""
-    fused: dict[int, float] = {}
+    fused: dict[str, float] = {}
     for ranking in rankings:
-        for rank, position in enumerate(ranking):
-            fused[position] = fused.get(position, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, chunk_id in enumerate(ranking):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
     return fused
 
 
