@@ -47,8 +47,10 @@ def fill_synthetic(store: object, embedder: object, size: int, *, progress: bool
     vector geometry.
     """
     from store.schema import Chunk
+    from store.sentences import SENTENCE_VERSION, sentence_records
 
     sentences, vectors = corpus_sentences(embedder)
+    row_of = {sentence: row for row, sentence in enumerate(sentences)}
     rng = random.Random(7)
     batch: list[Chunk] = []
     batch_vectors: list[list[float]] = []
@@ -77,6 +79,9 @@ def fill_synthetic(store: object, embedder: object, size: int, *, progress: bool
                 metadatas=[c.metadata() for c in batch],
                 embeddings=batch_vectors,
             )
+            # Each chunk's sentence records carry those sentences' own embeddings.
+            records = [r for r in sentence_records(batch) if r.text in row_of]
+            store.sentences.write(records, vectors[[row_of[r.text] for r in records]])  # type: ignore[attr-defined]
             batch, batch_vectors = [], []
             if progress and (i + 1) % (BATCH * 10) == 0:
                 print(f"  {i + 1} chunks", file=sys.stderr, flush=True)
@@ -84,7 +89,11 @@ def fill_synthetic(store: object, embedder: object, size: int, *, progress: bool
     versions = [(f"synthetic/doc-{doc}.md", f"h{doc}") for doc in range(documents)]
     for start in range(0, len(versions), 1000):
         # Mean vectors of this model's embeddings: its identity, as an ingest would record it.
-        store.registry.publish_many(versions[start : start + 1000], embedder.identity)  # type: ignore[attr-defined]
+        store.registry.publish_many(  # type: ignore[attr-defined]
+            versions[start : start + 1000],
+            embedder.identity,
+            sentences=SENTENCE_VERSION,  # type: ignore[attr-defined]
+        )
 
 
 def build(size: int, out: Path) -> dict[str, object]:

@@ -93,3 +93,17 @@ def test_a_chunk_with_one_answering_sentence_rises(
     assert with_sentences[1] > without[1]
     # Its one sentence lifts it above chunks that match the question better as a whole.
     assert with_sentences[0] < without[0]
+
+
+def test_a_store_without_sentences_retrieves_as_before(
+    hybrid: HybridRetriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = hybrid.index.store
+    store.sentences.delete_for_chunks([c.id for c in hybrid.index.snapshot().chunks])
+    assert store.sentences.count() == 0
+    assert hybrid.sentence_vectors([_target(hybrid).id]) == {}
+    question = "When do refunds arrive?"
+    hits = [hit.chunk.id for hit in hybrid.retrieve(question, k=3).hits]
+    monkeypatch.setattr(retriever_module, "SENTENCE_CANDIDATES", 0)
+    assert len(hits) == 3
+    assert hits == [hit.chunk.id for hit in hybrid.retrieve(question, k=3).hits]
