@@ -23,8 +23,9 @@ from store.lexical_sync import catch_up
 from store.schema import Chunk, content_hash
 from store.sentences import SENTENCE_VERSION, SentenceRecord, sentence_records
 
-# Chunks embedded per model call: large calls let the model sort by length and pad less, which
-# is most of the pipeline's speed; a thousand 200-token chunks stay well under 100 MB.
+# Chunks embedded per model call (with their sentences): large calls let the model sort by length
+# and pad less, which is most of the pipeline's speed; a thousand 200-token chunks and their few
+# thousand sentences stay well under 100 MB.
 EMBED_CHUNKS_PER_CALL = 1024
 WRITE_BATCH = 1000
 # Chunks are sized so a question's answer sentence and its context fit e5's attention comfortably.
