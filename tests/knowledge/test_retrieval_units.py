@@ -127,29 +127,3 @@ def test_follow_ups_borrow_the_previous_question_with_the_topic_replaced() -> No
     query = retrieval_query("and for 1v1?", history, glossary)
     assert "1v1" in query and "latency" in query and "voice room" not in query
     assert retrieval_query("How do SLAs work?", history, glossary) == "How do SLAs work?"
-
-
-def test_sentence_vectors_of_a_chunk_are_embedded_once() -> None:
-    from types import SimpleNamespace
-
-    import numpy as np
-
-    from knowledge.domain import load_domain
-    from knowledge.retrieval.retriever import HybridRetriever
-    from store.schema import Chunk
-
-    calls: list[list[str]] = []
-
-    def embed_passages(texts: list[str]) -> np.ndarray:
-        calls.append(texts)
-        return np.ones((len(texts), 4), dtype=np.float32)
-
-    embedder = SimpleNamespace(embed_passages=embed_passages)
-    retriever = HybridRetriever(SimpleNamespace(), embedder, load_domain())  # type: ignore[arg-type]
-    one = Chunk(text="First sentence here. Second one there.", source="a.md", chunk_index=0)
-    two = Chunk(text="Another chunk entirely.", source="b.md", chunk_index=0)
-    first = retriever.sentence_vectors([one])
-    second = retriever.sentence_vectors([one, two])
-    assert [len(texts) for texts in calls] == [2, 1]  # the second call embeds only `two`
-    assert [s for s, _ in first[one.id]] == ["First sentence here.", "Second one there."]
-    assert set(second) == {one.id, two.id}

@@ -13,6 +13,7 @@ from knowledge.retrieval import retriever as retriever_module
 from knowledge.retrieval.index import LiveIndex
 from knowledge.retrieval.retriever import HybridRetriever
 from store.client import open_store
+from store.lexical_index import open_lexical_index
 from store.schema import Chunk
 from store.sentences import sentence_records
 
@@ -38,28 +39,68 @@ def hybrid(tmp_path: Path, store_settings: Settings, fake_embedder: object) -> H
     docs = tmp_path / "docs"
     _write_docs(docs)
     Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
-    index = LiveIndex(open_store(store_settings))
+    index = LiveIndex(open_store(store_settings), open_lexical_index(store_settings))
     return HybridRetriever(index, fake_embedder, load_domain())  # type: ignore[arg-type]
 
 
+def _chunks(hybrid: HybridRetriever) -> list[Chunk]:
+    records = hybrid.index.store.chunks.get(include=["documents", "metadatas"])
+    return [
+        Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
+        for chunk_id, text, metadata in zip(
+            records["ids"],
+            records["documents"] or [],
+            records["metadatas"] or [],
+            strict=True,
+        )
+    ]
+
+
 def _target(hybrid: HybridRetriever) -> Chunk:
-    return next(c for c in hybrid.index.snapshot().chunks if TARGET in c.text)
+    return next(c for c in _chunks(hybrid) if TARGET in c.text)
 
 
-def test_sentence_vectors_of_live_chunks(hybrid: HybridRetriever) -> None:
+class _CountingEmbedder:
+    """The fake embedder, counting the passages it is asked to embed."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.passages = 0
+
+    def embed_query(self, text: str) -> object:
+        return self.inner.embed_query(text)  # type: ignore[attr-defined]
+
+    def embed_passages(self, texts: list[str]) -> object:
+        self.passages += len(texts)
+        return self.inner.embed_passages(texts)  # type: ignore[attr-defined]
+
+
+def test_sentence_vectors_come_from_the_store(hybrid: HybridRetriever) -> None:
     target = _target(hybrid)
-    found = hybrid.sentence_vectors([target.id, "not-a-chunk"])
+    counting = _CountingEmbedder(hybrid.embedder)
+    hybrid.embedder = counting  # type: ignore[assignment]
+    found = hybrid.sentence_vectors([target])
     assert list(found) == [target.id]
     assert [text for text, _ in found[target.id]] == [r.text for r in sentence_records([target])]
+    assert counting.passages == 0  # nothing embedded at question time
 
 
-def test_the_sentence_ranking_keeps_live_chunks_of_the_nearest_sentences(
+def test_a_chunk_stored_without_sentences_is_embedded_once(hybrid: HybridRetriever) -> None:
+    stray = Chunk(text="Stray sentence one. Stray sentence two.", source="x.md", chunk_index=0)
+    counting = _CountingEmbedder(hybrid.embedder)
+    hybrid.embedder = counting  # type: ignore[assignment]
+    first = hybrid.sentence_vectors([stray])
+    assert [text for text, _ in first[stray.id]] == ["Stray sentence one.", "Stray sentence two."]
+    hybrid.sentence_vectors([stray])
+    assert counting.passages == 2
+
+
+def test_a_sentence_of_a_version_not_live_is_never_retrieved(
     hybrid: HybridRetriever, fake_embedder: object
 ) -> None:
-    snapshot = hybrid.index.snapshot()
     target = _target(hybrid)
-    vector = fake_embedder.embed_query(f"Money back: {TARGET}")  # type: ignore[attr-defined]
-    # A half-written version's sentence, identical to the question: never ranked.
+    # A half-written version's sentence, identical to the question: ranked by the sentence
+    # search, never returned.
     ghost = Chunk(text=TARGET, source="ghost.md", chunk_index=0, section="Money back")
     records = sentence_records([ghost])
     hybrid.index.store.sentences.write(
@@ -68,12 +109,15 @@ def test_the_sentence_ranking_keeps_live_chunks_of_the_nearest_sentences(
             [r.embed_text for r in records]
         ),
     )
-    ranking = hybrid._by_sentence(snapshot, vector, None)
-    assert ranking[0] == snapshot.positions[target.id]
+    vector = fake_embedder.embed_query(f"Money back: {TARGET}")  # type: ignore[attr-defined]
+    ranking = hybrid._by_sentence(vector)
+    assert ghost.id in ranking and target.id in ranking
     assert len(ranking) == len(set(ranking))
-    assert all(snapshot.chunks[p].id != ghost.id for p in ranking)
-    others = snapshot.mask({"source": snapshot.chunks[ranking[1]].source})
-    assert hybrid._by_sentence(snapshot, vector, others) == [ranking[1]]
+    hits = [hit.chunk.id for hit in hybrid.retrieve(TARGET, k=13).hits]
+    assert target.id in hits and ghost.id not in hits
+    other = next(c for c in _chunks(hybrid) if c.source != target.source)
+    filtered = hybrid.retrieve(TARGET, k=13, filters={"source": other.source}).hits
+    assert filtered and all(hit.chunk.source == other.source for hit in filtered)
 
 
 def test_a_chunk_with_one_answering_sentence_rises(
@@ -81,6 +125,9 @@ def test_a_chunk_with_one_answering_sentence_rises(
 ) -> None:
     target = _target(hybrid)
     question = "Refunds arrive within how many business days?"
+    # The per-language rankings would lift most of the other chunks alike: left out, so the
+    # sentence ranking's own effect shows.
+    monkeypatch.setattr(retriever_module, "LANGS", ())
 
     def rank_and_score() -> tuple[int, float]:
         hits = hybrid.retrieve(question, k=13).hits
@@ -99,9 +146,8 @@ def test_a_store_without_sentences_retrieves_as_before(
     hybrid: HybridRetriever, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = hybrid.index.store
-    store.sentences.delete_for_chunks([c.id for c in hybrid.index.snapshot().chunks])
+    store.sentences.delete_for_chunks([c.id for c in _chunks(hybrid)])
     assert store.sentences.count() == 0
-    assert hybrid.sentence_vectors([_target(hybrid).id]) == {}
     question = "When do refunds arrive?"
     hits = [hit.chunk.id for hit in hybrid.retrieve(question, k=3).hits]
     monkeypatch.setattr(retriever_module, "SENTENCE_CANDIDATES", 0)
