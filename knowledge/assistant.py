@@ -89,10 +89,9 @@ class KnowledgeAssistant:
         retrieval = self.retrieve(text, history)
         answer = self.compose(retrieval, request_lang(text, lang))
         log.info(
-            "ask: %d hits, top_dense=%.3f coverage=%.2f abstained=%s in %.0f ms",
+            "ask: %d hits, top_dense=%.3f abstained=%s in %.0f ms",
             len(retrieval.hits),
             retrieval.top_dense,
-            retrieval.coverage,
             answer.abstained,
             (time.perf_counter() - started) * 1000,
         )

@@ -52,6 +52,9 @@ SUPPORT_MARGIN = 0.4  # a supporting passage scores within this of the lead
 # A short answering sentence is read with the sentence after it in its paragraph: a topic
 # sentence is often followed by the one that holds the figure or the how.
 WINDOW_CHARS = 160
+# A short sentence takes the next one with it when that one is nearly as close to the question
+# in meaning: "there is the voice-room scenario." + "it needs no noise, no echo, no dropouts."
+RELATED_MARGIN = 0.02
 DUPLICATE_COSINE = 0.93
 MAX_SPAN_UNITS = 7
 MAX_SPAN_CHARS = 600
@@ -70,6 +73,9 @@ class Thresholds:
     # A sentence in another language shares no words with the question: meaning alone decides,
     # and cosines across languages run lower than within one.
     cross_cosine: float = 0.85
+    # ... or a weaker match that holds the question's words, through the glossary's forms of
+    # them in the sentence's language ("voice room" → "语聊房") or names written alike.
+    cross_weak_cosine: float = 0.80
     # A question in the domain's own vocabulary (glossary terms: "SLA", "语聊房") is about the
     # domain however it is framed ("we meet X in 15 minutes"): a closer-than-weak match will do.
     domain_cosine: float = 0.86
@@ -124,9 +130,10 @@ def _offsets(text: str, sentences: Sequence[str]) -> list[tuple[int, int]]:
 
 
 class _TermScorer:
-    """The idf-weighted share of the question's own words a sentence holds (with its heading).
-    A word the store never uses weighs most: a question about something no document mentions
-    is not answered by sentences that share its other words."""
+    """The idf-weighted share of the question's own words a sentence holds (with its heading),
+    a glossary term's words held by any of its forms, in either language. A word the store
+    never uses weighs most: a question about something no document mentions is not answered by
+    sentences that share its other words."""
 
     def __init__(self, retrieval: Retrieval, idf: Callable[[str], float]) -> None:
         own: dict[str, float] = {}
@@ -142,11 +149,15 @@ class _TermScorer:
                 own[term] = max(own.get(term, 0.0), value)
         self.weights = own
         self.total = sum(own.values())
+        self.concepts = retrieval.concepts
 
     def share(self, sentence: str, heading: str) -> float:
         if not self.total:
             return 0.0
         present = set(tokenize(sentence)) | set(tokenize(heading))
+        for concept in self.concepts:
+            if concept.found_in(sentence) or concept.found_in(heading):
+                present |= concept.words
         return sum(w for term, w in self.weights.items() if term in present) / self.total
 
 
@@ -198,7 +209,9 @@ def candidates(
 
 
 def passage(
-    candidate: Candidate, kind: QuestionKind, related: Callable[[str], bool] = lambda s: True
+    candidate: Candidate,
+    kind: QuestionKind,
+    related: Callable[[Candidate, str], bool] = lambda candidate, following: True,
 ) -> Passage:
     """The span of the candidate's chunk that answers: the sentence, plus what it introduces
     (a lead-in's items), or the list it belongs to (for a list or how-to question)."""
@@ -234,7 +247,7 @@ def passage(
             "\n" not in between
             and not is_filler(following)
             and not is_list_item(following)
-            and (related(following) or has_figure(following))
+            and (related(candidate, following) or has_figure(following))
         ):
             last += 1
     quote = text[spans[first][0] : spans[last][1]]
@@ -261,7 +274,10 @@ def evidence_suffices(
     answer it."""
     cosine = candidate.cosine or candidate.hit.dense
     if not candidate.same_language:
-        return cosine >= thresholds.cross_cosine
+        return cosine >= thresholds.cross_cosine or (
+            cosine >= thresholds.cross_weak_cosine
+            and candidate.term_share >= thresholds.min_term_share
+        )
     if cosine >= (thresholds.domain_cosine if in_domain else thresholds.strong_cosine):
         return True
     return cosine >= thresholds.weak_cosine and candidate.term_share >= thresholds.min_term_share
@@ -283,7 +299,7 @@ def read(
     best = scored[0]
     best_cosine = max((c.cosine or c.hit.dense) for c in scored)
     best_share = max(c.term_share for c in scored)
-    in_domain = retrieval.domain_terms > 0
+    in_domain = bool(retrieval.concepts)
 
     def suffices(candidate: Candidate) -> bool:
         return evidence_suffices(candidate, thresholds, in_domain)
@@ -294,8 +310,15 @@ def read(
     pairs = zip(retrieval.terms, retrieval.term_weights, strict=False)
     words = {term for term, weight in pairs if weight >= 1.0}
 
-    def related(sentence: str) -> bool:
-        return bool(words & set(tokenize(sentence)))
+    cosines = {(c.hit.chunk.id, c.sentence): c.cosine for c in scored}
+
+    def related(candidate: Candidate, following: str) -> bool:
+        """The next sentence shares the question's words, or is as close to it in meaning as
+        the candidate (across languages, words are not shared)."""
+        if words & set(tokenize(following)):
+            return True
+        cosine = cosines.get((candidate.hit.chunk.id, following), 0.0)
+        return bool(candidate.cosine and cosine >= candidate.cosine - RELATED_MARGIN)
 
     chosen = [passage(lead, kind, related)]
     for candidate in scored:

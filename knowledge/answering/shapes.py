@@ -20,6 +20,8 @@ _FIGURE_UNIT = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+_MARKDOWN_LINK = re.compile(r"!?\[[^\]]*\]\([^)\s]*\)")
+_QUESTION_END = re.compile(r"[?？][\s\"'”」』)）*]*$")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _CODE_LINE = re.compile(
     r"^\s*(?:\$\s|#\s*\w+\s*=|//|/\*|\w[\w.\-]*\s*[=:]\s*[\w\"'./\-]+;?\s*$|"
@@ -93,6 +95,12 @@ def is_heading_like(sentence: str) -> bool:
     return _words(text) <= (6 if has_han(text) else 5)
 
 
+def is_question(sentence: str) -> bool:
+    """A sentence that asks (a rhetorical question, an FAQ's question): it states nothing, and
+    the sentence after it answers."""
+    return bool(_QUESTION_END.search(_MARKUP.sub("", sentence).strip()))
+
+
 def is_code(sentence: str) -> bool:
     """A command, a configuration line or a code fragment, not prose."""
     text = sentence.strip()
@@ -105,7 +113,10 @@ def is_code(sentence: str) -> bool:
 
 
 def is_link_list(sentence: str) -> bool:
-    """Mostly URLs."""
+    """Mostly URLs, or nothing but links (an item of a list of sources)."""
+    unlinked = _MARKDOWN_LINK.sub("", sentence)
+    if unlinked != sentence and not re.search(r"\w", unlinked):
+        return True
     linked = sum(len(url) for url in _URL.findall(sentence))
     return linked > 0.4 * max(len(sentence), 1)
 
@@ -130,5 +141,6 @@ def is_filler(sentence: str) -> bool:
         is_heading_like(sentence)
         or is_code(sentence)
         or is_link_list(sentence)
+        or is_question(sentence)
         or (is_pointer(sentence) and not is_lead_in(sentence))
     )

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from store.tokens import tokenize
+
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary.yaml"
 
 
@@ -23,6 +25,20 @@ class Term:
     def forms(self) -> tuple[str, ...]:
         """Every surface form, both languages."""
         return self.zh + self.en
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """A glossary term a question uses: the question's own words for it, and the patterns of
+    all its forms, so a sentence that uses any form (in either language) counts as holding
+    those words ("voice room" in a question, "语聊房" in a sentence)."""
+
+    words: frozenset[str]
+    patterns: tuple[re.Pattern[str], ...]
+
+    def found_in(self, text: str) -> bool:
+        """True when `text` uses any form of the term."""
+        return any(pattern.search(text) for pattern in self.patterns)
 
 
 class Glossary:
@@ -48,6 +64,21 @@ class Glossary:
             if term not in found and pattern.search(text):
                 found.append(term)
         return found
+
+    def concepts(self, query: str) -> tuple[Concept, ...]:
+        """The terms `query` uses, each with the query's words for it (tokenized as BM25 does)."""
+        found: list[Concept] = []
+        for term in self.matches(query):
+            patterns = tuple(pattern for pattern, owner in self._patterns if owner is term)
+            words = {
+                word
+                for pattern in patterns
+                for match in pattern.finditer(query)
+                for word in tokenize(match.group(0))
+            }
+            if words:
+                found.append(Concept(frozenset(words), patterns))
+        return tuple(found)
 
     def expand(self, query: str) -> list[str]:
         """Forms of the query's terms that the query does not already contain."""

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from knowledge.domain import Domain
+from knowledge.domain.glossary import Concept
 from knowledge.domain.topics import VendorBook
 from knowledge.retrieval.index import LiveIndex, Snapshot
 from knowledge.retrieval.text import tokenize
@@ -71,10 +72,10 @@ class Retrieval:
     terms: tuple[str, ...] = ()
     term_weights: tuple[float, ...] = ()
     top_dense: float = 0.0
-    coverage: float = 0.0  # idf-weighted share of the query's own terms found in the top hits
-    # How many glossary terms of the domain the question uses ("SLA", "语聊房", "AEC"): a
-    # question in the domain's own words is about the domain, however it is phrased.
-    domain_terms: int = 0
+    # The glossary terms of the domain the question uses ("SLA", "语聊房", "AEC"): a question in
+    # the domain's own words is about the domain, however it is phrased, and a sentence in the
+    # other language that uses a term's other form holds the question's words for it.
+    concepts: tuple[Concept, ...] = ()
     vector: np.ndarray | None = None  # the query's embedding, for sentence scoring
 
 
@@ -97,7 +98,7 @@ class HybridRetriever:
         if not snapshot.live:
             return Retrieval(query=query, hits=())
         own_terms = tokenize(query)
-        domain_terms = len(self.glossary.matches(query))
+        concepts = self.glossary.concepts(query)
         expansions = self.glossary.expand(query)
         expansion_terms = [t for t in tokenize(" ".join(expansions)) if t not in own_terms]
         terms = own_terms + expansion_terms
@@ -183,8 +184,7 @@ class HybridRetriever:
             terms=tuple(terms),
             term_weights=tuple(weights),
             top_dense=max((hit.dense for hit in hits), default=0.0),
-            coverage=_coverage(snapshot, own_terms, hits[:3], [shapes.get(c) for c in chosen[:3]]),
-            domain_terms=domain_terms,
+            concepts=concepts,
             vector=vector,
         )
 
@@ -393,31 +393,3 @@ def _diversify(
             break
         chosen.append(chunk_id)
     return chosen
-
-
-def _term_weight(snapshot: Snapshot, term: str) -> float:
-    """A term's idf; a word the store never uses weighs most, being the most specific of all
-    (a question about a poem is not answered by sentences that share its other words)."""
-    return snapshot.lexical.idf(term) or math.log(1 + (snapshot.lexical.size + 0.5) / 0.5)
-
-
-def _coverage(
-    snapshot: Snapshot,
-    terms: Sequence[str],
-    hits: Sequence[Hit],
-    shapes: Sequence[tuple[str, ...] | None],
-) -> float:
-    """Share of the query's idf weight that the top hits contain: a question about something the
-    store never mentions leaves most of its informative terms uncovered."""
-    unique = list(dict.fromkeys(terms))
-    if not unique or not hits:
-        return 0.0
-    found: set[str] = set()
-    for hit, shape in zip(hits, shapes, strict=False):
-        if shape is not None:
-            found.update(shape)
-        else:
-            found.update(tokenize(f"{hit.chunk.title} {hit.chunk.section} {hit.chunk.text}"))
-    total = sum(_term_weight(snapshot, term) for term in unique)
-    covered = sum(_term_weight(snapshot, term) for term in unique if term in found)
-    return covered / total if total else 0.0

@@ -228,7 +228,6 @@ class _Base(KnowledgeAssistant):
             terms=terms,
             term_weights=(1.0,) * len(terms),
             top_dense=0.9,
-            coverage=0.9,
         )
 
     def retrieve(self, question: str, history: Sequence[Any] = (), filters=None, k=5):  # type: ignore[no-untyped-def]

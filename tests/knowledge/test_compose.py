@@ -42,9 +42,7 @@ CHINESE = Chunk(
 )
 
 
-def _retrieval(
-    question: str, *chunks: Chunk, dense: float = 0.9, coverage: float = 1.0
-) -> Retrieval:
+def _retrieval(question: str, *chunks: Chunk, dense: float = 0.9) -> Retrieval:
     terms = tokenize(question) + tokenize("回声消除")
     return Retrieval(
         query=question,
@@ -52,7 +50,6 @@ def _retrieval(
         terms=tuple(terms),
         term_weights=tuple(1.0 for _ in terms),
         top_dense=dense,
-        coverage=coverage,
     )
 
 
@@ -193,7 +190,6 @@ def test_restating_a_glossary_definition_does_not_outrank_the_question_words() -
         terms=tuple(own + expansions),
         term_weights=tuple([1.0] * len(own) + [0.6] * len(expansions)),
         top_dense=0.9,
-        coverage=1.0,
     )
     lead, *_ = read(retrieval.query, retrieval, _idf, {}, Thresholds()).passages
     assert "很少涵盖通话质量" in lead.quote

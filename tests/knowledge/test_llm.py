@@ -104,7 +104,6 @@ def retrieval(hits: Sequence[Hit] = HITS, *, dense: float = 0.9) -> Retrieval:
         terms=terms,
         term_weights=(1.0,) * len(terms),
         top_dense=dense,
-        coverage=0.9,
     )
 
 
