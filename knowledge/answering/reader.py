@@ -66,19 +66,19 @@ class Thresholds:
     on several corpora (docs/evaluation.md); another EMBEDDING_MODEL needs recalibrating."""
 
     # A sentence in the question's language this close in meaning answers on its own.
-    strong_cosine: float = 0.89
+    strong_cosine: float = 0.90
     # A weaker match needs the question's own words too.
-    weak_cosine: float = 0.83
+    weak_cosine: float = 0.82
     min_term_share: float = 0.5
-    # A sentence in another language shares no words with the question: meaning alone decides,
-    # and cosines across languages run lower than within one.
+    # A sentence in another language shares few words with the question, and cosines across
+    # languages run lower than within one: this close, meaning alone decides ...
     cross_cosine: float = 0.85
-    # ... or a weaker match that holds the question's words, through the glossary's forms of
-    # them in the sentence's language ("voice room" → "语聊房") or names written alike.
+    # ... or a weaker match that holds half the question's words, through their translations,
+    # the glossary's forms ("voice room" → "语聊房") or names written alike.
     cross_weak_cosine: float = 0.80
     # A question in the domain's own vocabulary (glossary terms: "SLA", "语聊房") is about the
     # domain however it is framed ("we meet X in 15 minutes"): a closer-than-weak match will do.
-    domain_cosine: float = 0.86
+    domain_cosine: float = 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +131,9 @@ def _offsets(text: str, sentences: Sequence[str]) -> list[tuple[int, int]]:
 
 class _TermScorer:
     """The idf-weighted share of the question's own words a sentence holds (with its heading),
-    a glossary term's words held by any of its forms, in either language. A word the store
-    never uses weighs most: a question about something no document mentions is not answered by
-    sentences that share its other words."""
+    a word held by its translation too, and a glossary term's words by any of its forms. A word
+    the store never uses weighs most: a question about something no document mentions is not
+    answered by sentences that share its other words."""
 
     def __init__(self, retrieval: Retrieval, idf: Callable[[str], float]) -> None:
         own: dict[str, float] = {}
@@ -150,6 +150,7 @@ class _TermScorer:
         self.weights = own
         self.total = sum(own.values())
         self.concepts = retrieval.concepts
+        self.translations = retrieval.translations
 
     def share(self, sentence: str, heading: str) -> float:
         if not self.total:
@@ -158,6 +159,7 @@ class _TermScorer:
         for concept in self.concepts:
             if concept.found_in(sentence) or concept.found_in(heading):
                 present |= concept.words
+        present |= {term for term, others in self.translations if others & present}
         return sum(w for term, w in self.weights.items() if term in present) / self.total
 
 

@@ -20,6 +20,7 @@ from knowledge.domain.glossary import Concept
 from knowledge.domain.topics import VendorBook
 from knowledge.retrieval.index import LiveIndex, Snapshot
 from knowledge.retrieval.text import tokenize
+from knowledge.retrieval.translations import default_translations
 from store.schema import Chunk
 from store.sentences import split_sentences
 
@@ -31,6 +32,10 @@ SENTENCE_CANDIDATES = 40
 # language sentence by sentence more than chunk by chunk); at half, no bundled question lost.
 SENTENCE_WEIGHT = 0.5
 EXPANSION_WEIGHT = 0.6
+# The question's words in the other language (retrieval/translations) join the BM25 query, so
+# the lexical side finds the other language's chunks too: each word's translations that the
+# store uses share this weight (a dictionary gives alternatives, not one word's several senses).
+TRANSLATION_WEIGHT = 0.6
 MAX_PER_SOURCE = 2
 DUPLICATE_JACCARD = 0.8
 VENDOR_PENALTY = 0.6
@@ -76,6 +81,8 @@ class Retrieval:
     # the domain's own words is about the domain, however it is phrased, and a sentence in the
     # other language that uses a term's other form holds the question's words for it.
     concepts: tuple[Concept, ...] = ()
+    # The question's own terms with their words in the other language (retrieval/translations).
+    translations: tuple[tuple[str, frozenset[str]], ...] = ()
     vector: np.ndarray | None = None  # the query's embedding, for sentence scoring
 
 
@@ -99,10 +106,14 @@ class HybridRetriever:
             return Retrieval(query=query, hits=())
         own_terms = tokenize(query)
         concepts = self.glossary.concepts(query)
+        translations = default_translations().of_all(own_terms)
         expansions = self.glossary.expand(query)
         expansion_terms = [t for t in tokenize(" ".join(expansions)) if t not in own_terms]
         terms = own_terms + expansion_terms
         weights = [1.0] * len(own_terms) + [EXPANSION_WEIGHT] * len(expansion_terms)
+        if TRANSLATION_WEIGHT:
+            extra, extra_weights = translated_terms(translations, terms, snapshot.lexical.idf)
+            terms, weights = terms + extra, weights + extra_weights
 
         vector = self.embedder.embed_query(query)
         records: dict[str, Chunk] = {}
@@ -185,6 +196,7 @@ class HybridRetriever:
             term_weights=tuple(weights),
             top_dense=max((hit.dense for hit in hits), default=0.0),
             concepts=concepts,
+            translations=translations,
             vector=vector,
         )
 
@@ -326,6 +338,26 @@ def distinctive_names(
         if weight > floor:  # present in the store (idf 0 is absent), and in few of its chunks
             scored[form] = max(scored.get(form, 0.0), weight)
     return sorted(scored, key=lambda form: -scored[form])[:limit]
+
+
+def translated_terms(
+    translations: Sequence[tuple[str, frozenset[str]]],
+    taken: Sequence[str],
+    idf: Callable[[str], float],
+) -> tuple[list[str], list[float]]:
+    """The translations to add to a BM25 query, with their weights: those the store uses
+    (idf above 0), not already in the query, each word's share of TRANSLATION_WEIGHT split
+    by the square root of how many there are."""
+    seen = set(taken)
+    terms: list[str] = []
+    weights: list[float] = []
+    for _, others in translations:
+        present = [other for other in sorted(others) if other not in seen and idf(other) > 0]
+        seen.update(present)
+        for other in present:
+            terms.append(other)
+            weights.append(TRANSLATION_WEIGHT / math.sqrt(len(present)))
+    return terms, weights
 
 
 def _mostly_links(text: str) -> bool:
