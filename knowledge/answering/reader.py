@@ -155,7 +155,9 @@ class _TermScorer:
     def share(self, sentence: str, heading: str) -> float:
         if not self.total:
             return 0.0
-        present = set(tokenize(sentence)) | set(tokenize(heading))
+        # Stopwords kept: the question's words are none, but a translation can be one in the
+        # other language ("need" is a word, 需要 a Chinese stopword).
+        present = set(tokenize(sentence, keep_stopwords=True)) | set(tokenize(heading))
         for concept in self.concepts:
             if concept.found_in(sentence) or concept.found_in(heading):
                 present |= concept.words
