@@ -22,6 +22,7 @@ from bot.ratelimit import RateLimiter
 from bot.state import BotState, ConversationKey, Meeting
 from bot.texts import reply_lang, t
 from bot.uploads import Uploader, UploadRejected
+from knowledge.answering.vendor_list import vendors_answer
 from knowledge.api import (
     MAX_QUESTION_CHARS,
     Answer,
@@ -156,6 +157,7 @@ class Conversation:
             "ask": self._on_ask,
             "brief": self._on_brief,
             "compare": self._on_compare,
+            "vendors": self._on_vendors,
             "sources": self._on_sources,
             "reset": self._on_reset,
             "meeting": self._on_meeting,
@@ -305,6 +307,13 @@ class Conversation:
         if isinstance(result, Reply):
             return result
         return self._answered(incoming, f"/compare {' '.join(vendors)}", result)
+
+    async def _on_vendors(self, incoming: Incoming) -> Reply:
+        lang = incoming.lang
+        result = await self._call(incoming, lambda: vendors_answer(self.assistant.vendors(), lang))
+        if isinstance(result, Reply):
+            return result
+        return Reply(lang, answer=result)
 
     # Conversation commands -------------------------------------------------------------------
 

@@ -16,10 +16,12 @@ from knowledge.api import (
     StoreUnavailable,
     StreamEvent,
     Turn,
+    VendorSummary,
 )
 from knowledge.domain import Domain
 from knowledge.retrieval.followup import retrieval_query
 from knowledge.retrieval.retriever import HybridRetriever, Retrieval
+from knowledge.retrieval.vendors import StoreVendors
 from store.client import is_connection_error
 from store.language import Lang, detect_lang
 
@@ -55,8 +57,10 @@ class KnowledgeAssistant:
         self.retriever = retriever
         self.domain = domain
         self.thresholds = thresholds or Thresholds()
+        # Vendors resolve against the seed aliases merged with the vendors the store names.
+        self.store_vendors = StoreVendors(retriever.index, domain.vendors)
         # Briefings retrieve through this assistant's retrieval: one retrieval path.
-        self.briefer = Briefer(self.retrieve, domain)
+        self.briefer = Briefer(self.retrieve, domain, self.store_vendors.book)
 
     def retrieve(
         self,
@@ -113,6 +117,15 @@ class KnowledgeAssistant:
         """A per-criterion comparison of vendors' own statements (see answering.comparison)."""
         names = [check_question(vendor) for vendor in vendors]
         return self.briefer.compare(names, request_lang(" ".join(names), lang))
+
+    def vendors(self) -> list[VendorSummary]:
+        """The vendors with documents in the store (see knowledge.retrieval.vendors)."""
+        try:
+            return self.store_vendors.summaries()
+        except Exception as error:
+            if is_connection_error(error):
+                raise StoreUnavailable() from error
+            raise
 
     def healthy(self) -> bool:
         """True when the store answers."""

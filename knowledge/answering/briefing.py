@@ -5,7 +5,7 @@ quote. The Briefer also serves comparisons (knowledge.answering.comparison).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from knowledge.answering.citations import CitationBook, quoted_point
@@ -21,7 +21,7 @@ from knowledge.answering.evidence import (
 from knowledge.api import Answer, Attachment, Point, Section
 from knowledge.domain import Domain
 from knowledge.domain.criteria import SECTION_IDS, CriteriaBook, QuerySet
-from knowledge.domain.topics import Topic, recognise_topic
+from knowledge.domain.topics import Topic, VendorBook, recognise_topic
 from knowledge.messages import message
 from knowledge.rendering import markdown
 from store.language import Lang
@@ -51,11 +51,22 @@ class _Plan:
 class Briefer:
     """Builds briefings and comparisons from the store through a retrieval function."""
 
-    def __init__(self, retrieve: Retrieve, domain: Domain) -> None:
+    def __init__(
+        self,
+        retrieve: Retrieve,
+        domain: Domain,
+        vendor_book: Callable[[], VendorBook] | None = None,
+    ) -> None:
         self.retrieve = retrieve
-        self.vendors = domain.vendors
+        # The vendors names resolve to: the domain's, or those merged with the store's.
+        self._vendor_book = vendor_book or (lambda: domain.vendors)
         self.scenarios = domain.scenarios
         self.criteria = domain.criteria
+
+    @property
+    def vendors(self) -> VendorBook:
+        """The vendors a name can resolve to, now."""
+        return self._vendor_book()
 
     def brief(self, topic: str, lang: Lang) -> Answer:
         """A briefing on a scenario, a vendor or both; InvalidQuestion when the topic names

@@ -49,15 +49,23 @@ def _form_pattern(form: str) -> re.Pattern[str] | None:
 
 @dataclass(frozen=True, slots=True)
 class Vendor:
-    """A vendor: the canonical name (as in the store's `vendor` metadata) and its aliases."""
+    """A vendor: the canonical name and its aliases; `labels` are the values of the store's
+    `vendor` metadata its documents carry (the name itself unless the documents call it
+    otherwise: a document marked "声网" is Agora's)."""
 
     name: str
     aliases: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
 
     @property
     def forms(self) -> tuple[str, ...]:
         """The name and every alias."""
         return (self.name, *self.aliases)
+
+    @property
+    def store_names(self) -> tuple[str, ...]:
+        """The `vendor` metadata values of this vendor's documents."""
+        return self.labels or (self.name,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +292,27 @@ def _overlaps(key: str, form: str) -> bool:
         return len(text) >= latin or (not _ALNUM.search(text) and len(text) >= 2)
 
     return (key in form and long_enough(key, 3)) or (form in key and long_enough(form, 4))
+
+
+def merge_vendors(seed: VendorBook, found: Sequence[Vendor]) -> VendorBook:
+    """The seed book with the vendors the store's documents name: a document's vendor that is a
+    known vendor's name or alias (声网) joins that vendor, with the document's aliases; any other
+    becomes a vendor of its own, after the seed's."""
+    merged = {vendor.name: vendor for vendor in seed.vendors}
+    keys = {_squash(form): vendor.name for vendor in seed.vendors for form in vendor.forms}
+    for vendor in found:
+        owner = next(
+            (keys[_squash(form)] for form in vendor.forms if _squash(form) in keys), vendor.name
+        )
+        current = merged.get(owner, Vendor(owner))
+        labels = _unique([*current.labels, *vendor.store_names])
+        aliases = _unique(
+            a for a in (*current.aliases, *vendor.forms) if _squash(a) != _squash(owner)
+        )
+        merged[owner] = Vendor(owner, tuple(aliases), tuple(labels))
+        for form in (owner, *aliases):
+            keys.setdefault(_squash(form), owner)
+    return VendorBook(list(merged.values()))
 
 
 def load_vendor_book(path: Path = VENDORS_PATH) -> VendorBook:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.commands import help_text, menu
 from bot.conversation import Conversation, Incoming
 from bot.ratelimit import RateLimiter
 from bot.state import BotState
@@ -194,6 +195,16 @@ async def test_compare_sends_blocks_and_markdown_and_csv(harness: Harness) -> No
     assert "Closest: Nimbus, Zephyr" in harness.api.texts(42)[-1]
     await harness.message(42, "/compare Nimbus")
     assert "two or three vendors" in harness.api.texts(42)[-1]
+
+
+async def test_vendors_lists_the_stores_vendors_in_the_users_language(harness: Harness) -> None:
+    await harness.message(42, "/vendors")
+    assert harness.assistant.calls[-1][0] == "vendors"
+    text = harness.api.texts(42)[-1]
+    assert "Vendors in the knowledge base" in text
+    assert "Nimbus" in text and "2 documents, 14 chunks (en/zh)" in text and "雨云" in text
+    assert "Zephyr &lt;b&gt;" in harness.api.sent("sendMessage", 42)[-1].params["text"]
+    assert ("vendors", "知识库里的厂商") in menu("zh") and "/vendors" in help_text("en")
 
 
 async def test_allow_list_refuses_other_chats_politely(
