@@ -484,13 +484,17 @@ class Conversation:
         """True when the user may add documents."""
         return user_id in self.admins
 
-    async def add_document(self, user_id: int, lang: str, data: bytes, filename: str) -> Reply:
-        """Ingest an admin's document; the result (added/updated/unchanged or why not)."""
+    async def add_document(
+        self, user_id: int, lang: str, data: bytes, filename: str, vendor: str = ""
+    ) -> Reply:
+        """Ingest an admin's document (as `vendor`'s when the caption named one); the result
+        (added/updated/unchanged or why not)."""
         if not self.is_admin(user_id) or self.uploader is None:
             return Reply(lang, notice=t("upload_admins_only", lang))
         uploader = self.uploader
         try:
-            result = await asyncio.to_thread(uploader, data, filename)
+            arguments = (data, filename, vendor) if vendor else (data, filename)
+            result = await asyncio.to_thread(uploader, *arguments)
         except UploadRejected as error:
             return Reply(lang, notice=t("upload_failed", lang, filename=filename, error=error))
         except StoreUnavailable:
