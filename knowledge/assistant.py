@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from knowledge.answering.briefing import Briefer
+from knowledge.answering.cells import ReadingTools
 from knowledge.answering.compose import compose_answer
 from knowledge.answering.reader import Thresholds
 from knowledge.api import (
@@ -21,7 +22,7 @@ from knowledge.api import (
 from knowledge.domain import Domain
 from knowledge.retrieval.followup import retrieval_query
 from knowledge.retrieval.retriever import HybridRetriever, Retrieval
-from knowledge.retrieval.vendors import StoreVendors
+from knowledge.retrieval.vendors import StoreVendors, vendor_chunks
 from store.client import is_connection_error
 from store.language import Lang, detect_lang
 
@@ -59,8 +60,15 @@ class KnowledgeAssistant:
         self.thresholds = thresholds or Thresholds()
         # Vendors resolve against the seed aliases merged with the vendors the store names.
         self.store_vendors = StoreVendors(retriever.index, domain.vendors)
-        # Briefings retrieve through this assistant's retrieval: one retrieval path.
-        self.briefer = Briefer(self.retrieve, domain, self.store_vendors.book)
+        # Briefings and comparisons retrieve and read through this assistant: one path.
+        self.tools = ReadingTools(
+            retrieve=self.retrieve,
+            idf=lambda term: self.retriever.index.snapshot().lexical.idf(term),
+            vectors=self.retriever.sentence_vectors,
+            embed_query=self.retriever.embedder.embed_query,
+            vendor_chunks=lambda labels, limit: vendor_chunks(retriever.index, labels, limit),
+        )
+        self.briefer = Briefer(self.retrieve, domain, self.store_vendors.book, self.tools)
 
     def retrieve(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from knowledge.answering.cells import ReadingTools
 from knowledge.answering.citations import CitationBook, quoted_point
 from knowledge.answering.comparison import compare_vendors
 from knowledge.answering.evidence import (
@@ -18,7 +19,7 @@ from knowledge.answering.evidence import (
     slug,
     vendor_evidence,
 )
-from knowledge.api import Answer, Attachment, Point, Section
+from knowledge.api import Answer, Attachment, KnowledgeError, Point, Section
 from knowledge.domain import Domain
 from knowledge.domain.criteria import SECTION_IDS, CriteriaBook, QuerySet
 from knowledge.domain.topics import Topic, VendorBook, recognise_topic
@@ -56,8 +57,10 @@ class Briefer:
         retrieve: Retrieve,
         domain: Domain,
         vendor_book: Callable[[], VendorBook] | None = None,
+        tools: ReadingTools | None = None,
     ) -> None:
         self.retrieve = retrieve
+        self.tools = tools
         # The vendors names resolve to: the domain's, or those merged with the store's.
         self._vendor_book = vendor_book or (lambda: domain.vendors)
         self.scenarios = domain.scenarios
@@ -79,7 +82,9 @@ class Briefer:
 
     def compare(self, vendors: Sequence[str], lang: Lang) -> Answer:
         """A per-criterion comparison of what each vendor's own documents state."""
-        return compare_vendors(self.retrieve, self.vendors, self.criteria, vendors, lang)
+        if self.tools is None:
+            raise KnowledgeError("comparisons_unavailable")
+        return compare_vendors(self.tools, self.vendors, self.criteria, vendors, lang)
 
     def _plan(self, topic: Topic) -> _Plan:
         lang = topic.lang
@@ -98,7 +103,10 @@ class Briefer:
                 plan.matters.append((criterion, fresh))
 
         if topic.unknown_vendor:
-            plan.notes.append(message("briefing_unknown_vendor", lang, name=topic.unknown_vendor))
+            closest = ", ".join(self.vendors.closest(topic.unknown_vendor))
+            plan.notes.append(
+                message("briefing_unknown_vendor", lang, name=topic.unknown_vendor, closest=closest)
+            )
         if topic.other_vendors:
             others = ", ".join([topic.vendor.name] if topic.vendor else [])
             others = ", ".join([others, *(v.name for v in topic.other_vendors)])
@@ -106,7 +114,7 @@ class Briefer:
         if topic.vendor is not None:
             for criterion in criteria:
                 found = vendor_evidence(
-                    self.retrieve, criterion, self.criteria, topic.vendor.name, lang, names
+                    self.retrieve, criterion, self.criteria, topic.vendor.store_names, lang, names
                 )
                 fresh = [e for e in found if e.display.casefold() not in used]
                 used.update(e.display.casefold() for e in fresh[:FULL_PER_CRITERION])

@@ -9,12 +9,13 @@ store changed: a bot answering questions never pays for it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from knowledge.api import VendorSummary
 from knowledge.domain.topics import Vendor, VendorBook, merge_vendors
 from knowledge.retrieval.index import LiveIndex, Snapshot
+from store.schema import Chunk
 
 PAGE = 5000
 
@@ -114,3 +115,29 @@ class StoreVendors:
             if len(page.get("ids") or []) < PAGE:
                 return
             offset += PAGE
+
+
+def vendor_chunks(index: LiveIndex, labels: Sequence[str], limit: int) -> list[Chunk] | None:
+    """The live chunks of the vendor documents marked with `labels`, in document order; None
+    when there are more than `limit` (read those through retrieval instead)."""
+    if not labels:
+        return []
+    snapshot = index.snapshot()
+    page = index.store.chunks.get(
+        where={"$and": [{"vendor": {"$in": list(labels)}}, {"doc_type": "vendor"}]},
+        include=["documents", "metadatas"],
+        limit=limit * 2 + 1,  # old versions of a document may still be there, unseen
+    )
+    chunks = [
+        Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
+        for chunk_id, text, metadata in zip(
+            page.get("ids") or [],
+            page.get("documents") or [],
+            page.get("metadatas") or [],
+            strict=False,
+        )
+    ]
+    live = [chunk for chunk in chunks if snapshot.is_live(chunk.source, chunk.content_hash)]
+    if len(live) > limit or len(chunks) > limit * 2:
+        return None
+    return sorted(live, key=lambda chunk: (chunk.source, chunk.chunk_index))

@@ -85,6 +85,10 @@ def test_a_vendor_is_compared_with_one_in_the_other_language(
     sources = {citation.source for citation in answer.citations}
     assert any("skylark" in s for s in sources) and any("queqiao" in s for s in sources)
     assert "280 ms" in answer.text and "350 毫秒" in answer.text
+    for section in answer.sections:  # one block per criterion, one line per vendor
+        assert len(section.points) == 2
+        for point in section.points:
+            assert point.cites or point.text.startswith("not stated in ")
 
 
 def test_an_unknown_name_gets_one_short_line_with_the_closest(
@@ -114,3 +118,20 @@ def test_cli_lists_the_vendors_as_json(built: tuple[Settings, Path]) -> None:
     assert {entry["name"] for entry in payload} >= {"Skylark Cloud", "QueqiaoRTC"}
     for entry in payload:
         assert set(entry) == {"name", "aliases", "documents", "chunks", "langs", "as_of"}
+
+
+def test_a_vendor_with_many_chunks_is_read_through_retrieval(
+    assistant: KnowledgeAssistant,
+) -> None:
+    from dataclasses import replace
+
+    from knowledge.answering.cells import read_cells
+
+    criteria = assistant.domain.criteria
+    vendor = assistant.store_vendors.book().resolve("Skylark Cloud")
+    whole = read_cells(assistant.tools, vendor, criteria, criteria.comparison)
+    many = replace(assistant.tools, vendor_chunks=lambda labels, limit: None)
+    retrieved = read_cells(many, vendor, criteria, criteria.comparison)
+    shown = [cell.display if cell else None for cell in whole]
+    assert [cell.display if cell else None for cell in retrieved] == shown
+    assert sum(cell is not None for cell in whole) == 7  # compliance: not stated
