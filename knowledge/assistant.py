@@ -64,9 +64,9 @@ class KnowledgeAssistant:
         self.tools = ReadingTools(
             retrieve=self.retrieve,
             idf=lambda term: self.retriever.index.snapshot().lexical.idf(term),
-            vectors=self.retriever.sentence_vectors,
-            embed_query=self.retriever.embedder.embed_query,
-            vendor_chunks=lambda labels, limit: vendor_chunks(retriever.index, labels, limit),
+            vectors=lambda chunks: self.retriever.sentence_vectors(chunks),
+            embed_query=lambda text: self.retriever.embedder.embed_query(text),
+            vendor_chunks=lambda labels, limit: vendor_chunks(self.retriever.index, labels, limit),
         )
         self.briefer = Briefer(self.retrieve, domain, self.store_vendors.book, self.tools)
 
