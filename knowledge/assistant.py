@@ -67,6 +67,7 @@ class KnowledgeAssistant:
             vectors=lambda chunks: self.retriever.sentence_vectors(chunks),
             embed_query=lambda text: self.retriever.embedder.embed_query(text),
             vendor_chunks=lambda labels, limit: vendor_chunks(self.retriever.index, labels, limit),
+            embed_passages=lambda texts: self.retriever.embedder.embed_passages(texts),
         )
         self.briefer = Briefer(self.retrieve, domain, self.store_vendors.book, self.tools)
 

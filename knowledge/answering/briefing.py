@@ -6,7 +6,7 @@ quote. The Briefer also serves comparisons (knowledge.answering.comparison).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from knowledge.answering.cells import ReadingTools
 from knowledge.answering.citations import CitationBook, quoted_point
@@ -19,10 +19,11 @@ from knowledge.answering.evidence import (
     slug,
     vendor_evidence,
 )
-from knowledge.api import Answer, Attachment, KnowledgeError, Point, Section
+from knowledge.answering.scenario_match import ScenarioMatcher
+from knowledge.api import Answer, Attachment, InvalidQuestion, KnowledgeError, Point, Section
 from knowledge.domain import Domain
 from knowledge.domain.criteria import SECTION_IDS, CriteriaBook, QuerySet
-from knowledge.domain.topics import Topic, VendorBook, recognise_topic
+from knowledge.domain.topics import Topic, VendorBook, recognise_topic, topic_leftover
 from knowledge.messages import message
 from knowledge.rendering import markdown
 from store.language import Lang
@@ -61,6 +62,12 @@ class Briefer:
     ) -> None:
         self.retrieve = retrieve
         self.tools = tools
+        embed = tools.embed_passages if tools is not None else None
+        self.matcher = (
+            ScenarioMatcher(domain.scenarios, tools.embed_query, embed)
+            if tools is not None and embed is not None
+            else None
+        )
         # The vendors names resolve to: the domain's, or those merged with the store's.
         self._vendor_book = vendor_book or (lambda: domain.vendors)
         self.scenarios = domain.scenarios
@@ -74,10 +81,35 @@ class Briefer:
     def brief(self, topic: str, lang: Lang) -> Answer:
         """A briefing on a scenario, a vendor or both; InvalidQuestion when the topic names
         neither, AmbiguousVendor when a name could be several vendors."""
-        recognised = recognise_topic(
-            topic, self.vendors, self.scenarios, self.criteria.filler, lang
-        )
+        vendors = self.vendors
+        unrecognised: InvalidQuestion | None = None
+        try:
+            recognised: Topic | None = recognise_topic(
+                topic, vendors, self.scenarios, self.criteria.filler, lang
+            )
+        except InvalidQuestion as error:
+            recognised, unrecognised = None, error
+        assumed = ""
+        if (recognised is None or recognised.scenario is None) and self.matcher is not None:
+            leftover = topic_leftover(topic, vendors, self.scenarios, self.criteria.filler)
+            found = self.matcher.match(leftover)
+            if found is not None:
+                base = recognised or Topic(text=" ".join(topic.split()), lang=lang)
+                unknown = "" if base.unknown_vendor == leftover else base.unknown_vendor
+                recognised = replace(base, scenario=found.scenario, unknown_vendor=unknown)
+                if not found.sure:
+                    assumed = message(
+                        "briefing_assumed_scenario",
+                        lang,
+                        text=leftover,
+                        scenario=found.scenario.name(lang),
+                    )
+        if recognised is None:
+            assert unrecognised is not None
+            raise unrecognised
         plan = self._plan(recognised)
+        if assumed:
+            plan.notes.insert(0, assumed)
         return _render(plan, self.criteria)
 
     def compare(self, vendors: Sequence[str], lang: Lang) -> Answer:

@@ -56,6 +56,7 @@ class ReadingTools:
     vectors: Callable[[Sequence[Chunk]], SentenceVectors]
     embed_query: Callable[[str], np.ndarray]
     vendor_chunks: Callable[[Sequence[str], int], list[Chunk] | None]
+    embed_passages: Callable[[list[str]], np.ndarray] | None = None
     _queries: dict[str, np.ndarray] = field(default_factory=dict, compare=False)
 
     def query_vector(self, text: str) -> np.ndarray:

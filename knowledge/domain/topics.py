@@ -76,6 +76,7 @@ class Scenario:
     name_en: str
     name_zh: str
     aliases: tuple[str, ...] = ()
+    descriptions: tuple[str, ...] = ()  # what it is, in both languages: matched by meaning
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -239,6 +240,15 @@ def recognise_topic(
     )
 
 
+def topic_leftover(
+    topic: str, vendors: VendorBook, scenarios: ScenarioBook, filler: Iterable[str] = ()
+) -> str:
+    """The words of a topic outside the vendor and scenario names it gives, less filler."""
+    text = " ".join(topic.split())
+    mentions = _longest_first(vendors.mentions(text) + scenarios.mentions(text))
+    return _leftover(text, mentions, frozenset(word.casefold() for word in filler))
+
+
 def _shown(typed: str) -> str:
     text = " ".join(typed.split())
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
@@ -344,6 +354,11 @@ def load_scenario_book(path: Path = SCENARIOS_PATH) -> ScenarioBook:
                 name_en=str(entry.get("name_en") or ""),
                 name_zh=str(entry.get("name_zh") or ""),
                 aliases=tuple(str(alias) for alias in entry.get("aliases") or ()),
+                descriptions=tuple(
+                    str(entry[key])
+                    for key in ("description_en", "description_zh")
+                    if entry.get(key)
+                ),
             )
             for entry in data.get("scenarios") or ()
             if entry.get("id")

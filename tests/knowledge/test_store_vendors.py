@@ -135,3 +135,19 @@ def test_a_vendor_with_many_chunks_is_read_through_retrieval(
     shown = [cell.display if cell else None for cell in whole]
     assert [cell.display if cell else None for cell in retrieved] == shown
     assert sum(cell is not None for cell in whole) == 7  # compliance: not stated
+
+
+def test_a_scenario_named_by_a_paraphrase_is_briefed(assistant: KnowledgeAssistant) -> None:
+    answer = assistant.brief("Skylark Cloud social audio apps")
+    assert answer.title == "Briefing: Skylark Cloud · Voice chat rooms and game voice"
+    assert not any("no documents" in note for note in answer.notes)
+    slang = assistant.brief("陪玩")
+    assert slang.lang == "zh" and "语聊房与游戏语音" in slang.title
+    assert any(note.startswith("我把“陪玩”理解为") for note in slang.notes)
+
+
+def test_an_unknown_name_alone_is_still_no_topic(assistant: KnowledgeAssistant) -> None:
+    from knowledge.api import InvalidQuestion
+
+    with pytest.raises(InvalidQuestion):
+        assistant.brief("Twilio")
