@@ -20,6 +20,7 @@ from knowledge.answering.evidence import (
     vendor_evidence,
 )
 from knowledge.answering.scenario_match import ScenarioMatcher
+from knowledge.answering.shapes import has_figure
 from knowledge.api import Answer, Attachment, InvalidQuestion, KnowledgeError, Point, Section
 from knowledge.domain import Domain
 from knowledge.domain.criteria import SECTION_IDS, CriteriaBook, QuerySet
@@ -246,6 +247,10 @@ def _sections(
         vendor = topic.vendor.name
         claims = per_criterion(plan.claims, SHORT_CLAIMS)
         sections.append(Section(message("briefing_claims", lang, vendor=vendor), tuple(claims)))
+        beside = _beside(plan, book, short=short)
+        if beside:
+            title = message("briefing_beside_title", lang, vendor=vendor)
+            sections.append(Section(title, beside))
         gaps = tuple(
             Point(message("briefing_gap", lang, vendor=vendor), label=criterion.name(lang))
             for criterion in plan.gaps
@@ -258,6 +263,35 @@ def _sections(
             Section(criteria.sections[section_id].name(lang), points(chosen) or nothing)
         )
     return tuple(sections)
+
+
+def _beside(plan: _Plan, book: CitationBook, *, short: bool) -> tuple[Point, ...]:
+    """The vendor's stated figure next to the guidance's target, per criterion that has both
+    ("states 280 ms to connect · guidance for voice rooms: under 400 ms"), both quoted and
+    cited."""
+    topic = plan.topic
+    lang = topic.lang
+    vendor = topic.vendor.name if topic.vendor else ""
+    scenario = topic.scenario.name(lang) if topic.scenario else ""
+    targets = {criterion.id: found for criterion, found in plan.matters}
+    points = []
+    for criterion, claims in plan.claims:
+        claim = next((e for e in claims if has_figure(e.display)), None)
+        target = next((e for e in targets.get(criterion.id, ()) if has_figure(e.display)), None)
+        if claim is None or target is None:
+            continue
+        limit = SHORT_QUOTE_CHARS if short else len(claim.display) + len(target.display)
+        text = message(
+            "briefing_beside",
+            lang,
+            vendor=vendor,
+            claim=shorten(claim.display, limit),
+            scenario=scenario or message("briefing_beside_general", lang),
+            target=shorten(target.display, limit),
+        )
+        cites = (book.cite(claim.hit, claim.sentence), book.cite(target.hit, target.sentence))
+        points.append(Point(text, cites=cites, label=criterion.name(lang)))
+    return tuple(points[:SHORT_CLAIMS] if short else points)
 
 
 def _render(plan: _Plan, criteria: CriteriaBook) -> Answer:

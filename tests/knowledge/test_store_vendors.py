@@ -151,3 +151,19 @@ def test_an_unknown_name_alone_is_still_no_topic(assistant: KnowledgeAssistant) 
 
     with pytest.raises(InvalidQuestion):
         assistant.brief("Twilio")
+
+
+def test_a_briefing_sets_the_vendors_figure_beside_the_guidance_target(
+    assistant: KnowledgeAssistant,
+) -> None:
+    answer = assistant.brief("Skylark Cloud voice room")
+    beside = next(
+        s for s in answer.sections if s.title == "Skylark Cloud's figures beside the guidance"
+    )
+    assert beside.points
+    for point in beside.points:
+        claim, target = (answer.citations[n - 1] for n in point.cites)
+        assert "skylark" in claim.source and "guide" in target.source
+        assert point.text.startswith("Skylark Cloud states “")
+        assert "; guidance for Voice chat rooms and game voice: “" in point.text
+    assert any("40%" in point.text for point in beside.points)
