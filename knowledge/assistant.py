@@ -60,6 +60,8 @@ class KnowledgeAssistant:
         self.thresholds = thresholds or Thresholds()
         # Vendors resolve against the seed aliases merged with the vendors the store names.
         self.store_vendors = StoreVendors(retriever.index, domain.vendors)
+        if isinstance(retriever, HybridRetriever):
+            retriever.vendor_book = self.store_vendors.book
         # Briefings and comparisons retrieve and read through this assistant: one path.
         self.tools = ReadingTools(
             retrieve=self.retrieve,

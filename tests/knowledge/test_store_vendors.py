@@ -167,3 +167,12 @@ def test_a_briefing_sets_the_vendors_figure_beside_the_guidance_target(
         assert point.text.startswith("Skylark Cloud states “")
         assert "; guidance for Voice chat rooms and game voice: “" in point.text
     assert any("40%" in point.text for point in beside.points)
+
+
+def test_a_question_naming_a_vendor_by_its_own_alias_reads_its_documents(
+    assistant: KnowledgeAssistant,
+) -> None:
+    retrieval = assistant.retrieve("鹊桥音视频的进房耗时是多少？")
+    assert retrieval.hits[0].chunk.vendor == "QueqiaoRTC"
+    answer = assistant.ask("鹊桥音视频的进房耗时是多少？")
+    assert not answer.abstained and "350 毫秒" in answer.text
