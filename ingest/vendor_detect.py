@@ -24,7 +24,7 @@ from ingest.document import DocumentMeta, LoadedDocument
 from store.language import HAN
 
 MIN_MENTIONS = 3  # in the text's paragraphs, the title and headings aside
-MIN_CLAIMS = 2  # sentences in which the name offers, charges or guarantees something
+MIN_CLAIMS = 3  # sentences in which the name offers, charges or guarantees something
 # A vendor's document states what the vendor sells: the name as the subject of commercial verbs.
 # A technology ("WebRTC supports …") or a feature page ("Cluster …") is named as often, but
 # never offers, charges or guarantees anything.
