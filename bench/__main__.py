@@ -272,6 +272,12 @@ def main(argv: list[str] | None = None) -> int:
         result["ingest"] = ingest
         print("ask latency on the bundled corpus…", file=sys.stderr)
         result["ask_bundled"] = bench_ask(settings, Path(str(ingest["store"])), args.rounds)
+        print("brief and compare latency on the bundled corpus…", file=sys.stderr)
+        from bench.briefings import bench_briefings
+
+        result["briefings_bundled"] = bench_briefings(
+            settings, Path(str(ingest["store"])), args.rounds
+        )
         result["rss_mb_benchmark_process"] = round(process.memory_info().rss / 2**20)
         result["rss_mb_answering_process"] = answering_rss(settings, Path(str(ingest["store"])))
         print("bot process memory…", file=sys.stderr)

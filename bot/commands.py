@@ -25,6 +25,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("ask", question=True),
     Command("brief", question=True),
     Command("compare", question=True),
+    Command("vendors"),
     Command("sources"),
     Command("reset"),
     Command("meeting"),

@@ -22,6 +22,7 @@ from bot.ratelimit import RateLimiter
 from bot.state import BotState, ConversationKey, Meeting
 from bot.texts import reply_lang, t
 from bot.uploads import Uploader, UploadRejected
+from knowledge.answering.vendor_list import vendors_answer
 from knowledge.api import (
     MAX_QUESTION_CHARS,
     Answer,
@@ -156,6 +157,7 @@ class Conversation:
             "ask": self._on_ask,
             "brief": self._on_brief,
             "compare": self._on_compare,
+            "vendors": self._on_vendors,
             "sources": self._on_sources,
             "reset": self._on_reset,
             "meeting": self._on_meeting,
@@ -305,6 +307,13 @@ class Conversation:
         if isinstance(result, Reply):
             return result
         return self._answered(incoming, f"/compare {' '.join(vendors)}", result)
+
+    async def _on_vendors(self, incoming: Incoming) -> Reply:
+        lang = incoming.lang
+        result = await self._call(incoming, lambda: vendors_answer(self.assistant.vendors(), lang))
+        if isinstance(result, Reply):
+            return result
+        return Reply(lang, answer=result)
 
     # Conversation commands -------------------------------------------------------------------
 
@@ -475,13 +484,17 @@ class Conversation:
         """True when the user may add documents."""
         return user_id in self.admins
 
-    async def add_document(self, user_id: int, lang: str, data: bytes, filename: str) -> Reply:
-        """Ingest an admin's document; the result (added/updated/unchanged or why not)."""
+    async def add_document(
+        self, user_id: int, lang: str, data: bytes, filename: str, vendor: str = ""
+    ) -> Reply:
+        """Ingest an admin's document (as `vendor`'s when the caption named one); the result
+        (added/updated/unchanged or why not)."""
         if not self.is_admin(user_id) or self.uploader is None:
             return Reply(lang, notice=t("upload_admins_only", lang))
         uploader = self.uploader
         try:
-            result = await asyncio.to_thread(uploader, data, filename)
+            arguments = (data, filename, vendor) if vendor else (data, filename)
+            result = await asyncio.to_thread(uploader, *arguments)
         except UploadRejected as error:
             return Reply(lang, notice=t("upload_failed", lang, filename=filename, error=error))
         except StoreUnavailable:

@@ -1,4 +1,5 @@
-"""`python -m ingest [--store DIR] [--json] PATH...`: sync files into the knowledge store."""
+"""`python -m ingest [--store DIR] [--json] [--vendor NAME] PATH...`: sync files into the
+knowledge store."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="embedded store directory (default: CHROMA_PATH; the server when CHROMA_HOST is set)",
     )
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    parser.add_argument(
+        "--vendor",
+        default="",
+        metavar="NAME",
+        help="mark the documents as NAME's (otherwise front matter `vendor:`, or the name "
+        "their title gives and their text keeps naming)",
+    )
     return parser
 
 
@@ -61,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 "another ingest is running on this store; waiting for it to finish…",
                 file=sys.stderr,
             ),
+            vendor=args.vendor,
         )
         report = ingestor.sync(args.paths)
     except (EmbeddingModelError, IngestError) as error:

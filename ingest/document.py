@@ -24,6 +24,7 @@ class DocumentMeta:
     title: str = ""
     doc_type: str = "other"  # guide | vendor | other
     vendor: str = ""
+    aliases: str = ""  # other names of the vendor, comma-separated ("声网, Agora.io")
     lang: str = ""  # zh | en | "" (unknown: detected per chunk)
     source_url: str = ""
     as_of: str = ""  # ISO date, "YYYY-MM-DD"

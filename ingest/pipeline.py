@@ -17,6 +17,7 @@ from ingest.errors import IngestError
 from ingest.loaders import load_document, read_file
 from ingest.lock import store_lock
 from ingest.manifest import Manifest, ManifestEntry
+from ingest.vendor_detect import with_vendor
 from store.client import StoreHandle, locate_store, open_store
 from store.lexical_index import LexicalIndex, open_lexical_index
 from store.lexical_sync import catch_up
@@ -168,6 +169,7 @@ class Ingestor:
         progress: Progress | None = None,
         lock_wait_seconds: float = 300.0,
         on_lock_wait: Callable[[], None] | None = None,
+        vendor: str = "",
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -175,6 +177,15 @@ class Ingestor:
         self.progress = progress or NoProgress()
         self.lock_wait_seconds = lock_wait_seconds
         self.on_lock_wait = on_lock_wait
+        # `--vendor NAME`: these documents are NAME's, whatever their front matter says.
+        self.vendor = " ".join(vendor.split())
+
+    def digest(self, data: bytes) -> str:
+        """A file's version: its content, and the vendor it is ingested as when one is given
+        (the same file marked as another vendor's is a new version)."""
+        if not self.vendor:
+            return content_hash(data)
+        return content_hash(data + b"\x00vendor:" + self.vendor.encode("utf-8"))
 
     def sync(self, paths: Sequence[Path]) -> IngestReport:
         """Ingest files and directories; directories are synced (their deleted files removed)."""
@@ -266,7 +277,7 @@ class _Run:
         digests: dict[str, str | IngestError] = {}
         for target in targets:
             try:
-                digests[target.source] = content_hash(read_file(target.path))
+                digests[target.source] = self.ingestor.digest(read_file(target.path))
             except IngestError as error:
                 digests[target.source] = error
         return digests
@@ -309,7 +320,7 @@ class _Run:
                 self._count_written(entry)
                 return None
             data = read_file(target.path)
-            if content_hash(data) != digest:
+            if self.ingestor.digest(data) != digest:
                 raise IngestError("the file changed while it was being ingested; run again")
             document = load_document(target.path, data)
             chunks = self._chunks(target, document, digest)
@@ -327,7 +338,7 @@ class _Run:
             self.report.updated += 1
 
     def _chunks(self, target: Target, document: Any, digest: str) -> list[Chunk]:
-        meta = document.meta
+        meta = with_vendor(document, self.ingestor.vendor)
         drafts = chunk_document(
             document,
             self.embedder.count_tokens,
@@ -344,6 +355,7 @@ class _Run:
                 section=draft.section,
                 doc_type=meta.doc_type or "other",
                 vendor=meta.vendor,
+                aliases=meta.aliases,
                 lang=meta.lang or draft.lang,
                 as_of=meta.as_of,
                 source_url=meta.source_url,

@@ -33,8 +33,9 @@ def safe_filename(filename: str) -> str:
     return name[:120]
 
 
-def ingest_upload(data: bytes, filename: str, settings: Settings) -> UploadResult:
-    """Save `data` under DATA_DIR/uploads and ingest it; IngestError says what was wrong."""
+def ingest_upload(data: bytes, filename: str, settings: Settings, vendor: str = "") -> UploadResult:
+    """Save `data` under DATA_DIR/uploads and ingest it (as `vendor`'s document when given);
+    IngestError says what was wrong."""
     from ingest.loaders import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
     from store.embedding import LazyEmbedder
 
@@ -52,7 +53,8 @@ def ingest_upload(data: bytes, filename: str, settings: Settings) -> UploadResul
     staging = target.with_name(f".{name}.part")
     staging.write_bytes(data)
     staging.replace(target)
-    report = Ingestor(settings, LazyEmbedder(settings.embedding_model_path)).sync([target])
+    embedder = LazyEmbedder(settings.embedding_model_path)
+    report = Ingestor(settings, embedder, vendor=vendor).sync([target])
     if report.failed:
         # Keep what was there before: a bad upload must not replace a good document on disk.
         if previous is None:

@@ -1,5 +1,5 @@
-"""`python -m knowledge ask|brief|compare|eval|gaps|stats`: answers from the store on the command
-line, and what the bot's usage log says."""
+"""`python -m knowledge ask|brief|compare|vendors|eval|gaps|stats`: answers from the store on the
+command line, and what the bot's usage log says."""
 
 from __future__ import annotations
 
@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         "compare", parents=[store], help="compare what vendors' own documents state"
     )
     compare.add_argument("vendors", nargs="+", metavar="VENDOR", help="two or more vendors")
+
+    commands.add_parser(
+        "vendors",
+        parents=[store],
+        help="the vendors in the store: name, aliases, documents, chunks, languages, as_of",
+    )
 
     evaluate = commands.add_parser(
         "eval",
@@ -108,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             _print_answer(assistant.brief(" ".join(args.topic)), args.json)
         elif args.command == "compare":
             _print_answer(assistant.compare(args.vendors), args.json)
+        elif args.command == "vendors":
+            _print_vendors(assistant.vendors(), args.json)
     except KnowledgeError as error:
         detail = error.params.get("detail")  # what a person at a terminal can act on
         shown = error.message(detect_lang(_request_text(args)))
@@ -117,6 +125,18 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _print_vendors(vendors: list[object], as_json: bool) -> None:
+    from knowledge.answering.vendor_list import vendors_answer
+    from knowledge.api import VendorSummary
+    from knowledge.rendering import plain_reply
+
+    summaries = [vendor for vendor in vendors if isinstance(vendor, VendorSummary)]
+    if as_json:
+        print(json.dumps([v.to_json() for v in summaries], ensure_ascii=False), flush=True)
+        return
+    print(plain_reply(vendors_answer(summaries, "en")), end="\n\n", flush=True)
 
 
 def _request_text(args: argparse.Namespace) -> str:

@@ -212,6 +212,10 @@ class Assistant(Protocol):
         """A per-criterion comparison of what each vendor's documents state."""
         ...
 
+    def vendors(self) -> list[VendorSummary]:
+        """The vendors with documents in the store."""
+        ...
+
     def healthy(self) -> bool:
         """True when the store can be reached."""
         ...
@@ -258,3 +262,26 @@ class AmbiguousVendor(UnknownVendor):
     """A vendor name that matches more than one known vendor."""
 
     key = "ambiguous_vendor"
+
+
+@dataclass(frozen=True, slots=True)
+class VendorSummary:
+    """One vendor of the store: what `knowledge vendors` and /vendors list."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    documents: int = 0
+    chunks: int = 0
+    langs: tuple[str, ...] = ()
+    as_of: str = ""  # the newest date its documents' facts were checked ("" when none says)
+
+    def to_json(self) -> dict[str, Any]:
+        """The DESIGN.md shape: {"name", "aliases", "documents", "chunks", "langs", "as_of"}."""
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "langs": list(self.langs),
+            "as_of": self.as_of,
+        }

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from knowledge.answering.briefing import Briefer
+from knowledge.answering.cells import ReadingTools
 from knowledge.answering.compose import compose_answer
 from knowledge.answering.reader import Thresholds
 from knowledge.api import (
@@ -16,10 +17,12 @@ from knowledge.api import (
     StoreUnavailable,
     StreamEvent,
     Turn,
+    VendorSummary,
 )
 from knowledge.domain import Domain
 from knowledge.retrieval.followup import retrieval_query
 from knowledge.retrieval.retriever import HybridRetriever, Retrieval
+from knowledge.retrieval.vendors import StoreVendors, vendor_chunks
 from store.client import is_connection_error
 from store.language import Lang, detect_lang
 
@@ -55,8 +58,20 @@ class KnowledgeAssistant:
         self.retriever = retriever
         self.domain = domain
         self.thresholds = thresholds or Thresholds()
-        # Briefings retrieve through this assistant's retrieval: one retrieval path.
-        self.briefer = Briefer(self.retrieve, domain)
+        # Vendors resolve against the seed aliases merged with the vendors the store names.
+        self.store_vendors = StoreVendors(retriever.index, domain.vendors)
+        if isinstance(retriever, HybridRetriever):
+            retriever.vendor_book = self.store_vendors.book
+        # Briefings and comparisons retrieve and read through this assistant: one path.
+        self.tools = ReadingTools(
+            retrieve=self.retrieve,
+            idf=lambda term: self.retriever.index.snapshot().lexical.idf(term),
+            vectors=lambda chunks: self.retriever.sentence_vectors(chunks),
+            embed_query=lambda text: self.retriever.embedder.embed_query(text),
+            vendor_chunks=lambda labels, limit: vendor_chunks(self.retriever.index, labels, limit),
+            embed_passages=lambda texts: self.retriever.embedder.embed_passages(texts),
+        )
+        self.briefer = Briefer(self.retrieve, domain, self.store_vendors.book, self.tools)
 
     def retrieve(
         self,
@@ -112,6 +127,15 @@ class KnowledgeAssistant:
         """A per-criterion comparison of vendors' own statements (see answering.comparison)."""
         names = [check_question(vendor) for vendor in vendors]
         return self.briefer.compare(names, request_lang(" ".join(names), lang))
+
+    def vendors(self) -> list[VendorSummary]:
+        """The vendors with documents in the store (see knowledge.retrieval.vendors)."""
+        try:
+            return self.store_vendors.summaries()
+        except Exception as error:
+            if is_connection_error(error):
+                raise StoreUnavailable() from error
+            raise
 
     def healthy(self) -> bool:
         """True when the store answers."""

@@ -11,6 +11,7 @@ from knowledge.api import Assistant, StoreUnavailable
 from knowledge.assistant import KnowledgeAssistant
 from knowledge.domain import load_domain
 from knowledge.retrieval.index import LiveIndex
+from knowledge.retrieval.query_cache import CachedQueries
 from knowledge.retrieval.retriever import HybridRetriever
 from store.client import StoreConnectionError, StoreHandle, open_store, with_retries
 from store.embedding import Embedder, get_embedder
@@ -63,7 +64,8 @@ def open_knowledge(
     _warn_about_other_models(store.registry.embedders(), embedder.identity)
     lexical = open_lexical_index(settings, store_dir)
     domain = load_domain()
-    retriever = HybridRetriever(LiveIndex(store, lexical), embedder, domain)
+    # Briefings and comparisons retrieve with fixed phrasings: their embeddings are kept.
+    retriever = HybridRetriever(LiveIndex(store, lexical), CachedQueries(embedder), domain)
     extractive = KnowledgeAssistant(retriever, domain)
     assistant: Assistant = extractive
     if settings.llm_provider != "none":

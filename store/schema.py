@@ -39,6 +39,7 @@ class Chunk:
     source_url: str = ""
     content_hash: str = ""
     id: str = field(default="")
+    aliases: str = ""  # the vendor's other names, comma-separated
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -52,6 +53,7 @@ class Chunk:
             "section": self.section,
             "doc_type": self.doc_type,
             "vendor": self.vendor,
+            "aliases": self.aliases,
             "lang": self.lang,
             "as_of": self.as_of,
             "source_url": self.source_url,
@@ -76,6 +78,7 @@ class Chunk:
             section=text_of("section"),
             doc_type=text_of("doc_type") or "other",
             vendor=text_of("vendor"),
+            aliases=text_of("aliases"),
             lang=text_of("lang") or "en",
             as_of=text_of("as_of"),
             source_url=text_of("source_url"),

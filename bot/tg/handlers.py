@@ -38,7 +38,7 @@ from bot.tg.health import is_transient
 from bot.tg.keyboards import answer_keyboard, meetings_keyboard, parse_callback
 from bot.tg.sending import StreamedReply, Target, reply_html
 from bot.tg.services import services
-from bot.uploads import MAX_DOWNLOAD_BYTES
+from bot.uploads import MAX_DOWNLOAD_BYTES, caption_vendor
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,10 @@ async def on_document(update: Update, context: Context) -> None:
         )
         telegram_file = await context.bot.get_file(document.file_id)
         data = bytes(await telegram_file.download_as_bytearray())
-        reply = await svc.conversation.add_document(message.from_user.id, lang, data, filename)
+        vendor = caption_vendor(message.caption or "")
+        reply = await svc.conversation.add_document(
+            message.from_user.id, lang, data, filename, vendor
+        )
         if progress:
             await progress[0].edit_text(notice_html(reply.notice), parse_mode=ParseMode.HTML)
         else:

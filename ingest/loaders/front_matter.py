@@ -12,7 +12,9 @@ from ingest.errors import IngestError
 from ingest.text import collapse, normalize
 from store.schema import DOC_TYPES
 
-_META_KEYS = frozenset({"title", "doc_type", "vendor", "lang", "source_url", "as_of", "scenario"})
+_META_KEYS = frozenset(
+    {"title", "doc_type", "vendor", "aliases", "lang", "source_url", "as_of", "scenario"}
+)
 _LANG_ALIASES = {
     "zh": "zh",
     "cn": "zh",
@@ -64,6 +66,7 @@ def meta_from_fields(fields: dict[str, object]) -> DocumentMeta:
         title=values.get("title", ""),
         doc_type=doc_type,
         vendor=values.get("vendor", ""),
+        aliases=values.get("aliases", ""),
         lang=_lang(values.get("lang", "")),
         source_url=values.get("source_url", ""),
         as_of=values.get("as_of", ""),

@@ -5,9 +5,10 @@ quote. The Briefer also serves comparisons (knowledge.answering.comparison).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
+from knowledge.answering.cells import ReadingTools
 from knowledge.answering.citations import CitationBook, quoted_point
 from knowledge.answering.comparison import compare_vendors
 from knowledge.answering.evidence import (
@@ -18,10 +19,12 @@ from knowledge.answering.evidence import (
     slug,
     vendor_evidence,
 )
-from knowledge.api import Answer, Attachment, Point, Section
+from knowledge.answering.scenario_match import ScenarioMatcher
+from knowledge.answering.shapes import has_figure
+from knowledge.api import Answer, Attachment, InvalidQuestion, KnowledgeError, Point, Section
 from knowledge.domain import Domain
 from knowledge.domain.criteria import SECTION_IDS, CriteriaBook, QuerySet
-from knowledge.domain.topics import Topic, recognise_topic
+from knowledge.domain.topics import Topic, VendorBook, recognise_topic, topic_leftover
 from knowledge.messages import message
 from knowledge.rendering import markdown
 from store.language import Lang
@@ -51,24 +54,70 @@ class _Plan:
 class Briefer:
     """Builds briefings and comparisons from the store through a retrieval function."""
 
-    def __init__(self, retrieve: Retrieve, domain: Domain) -> None:
+    def __init__(
+        self,
+        retrieve: Retrieve,
+        domain: Domain,
+        vendor_book: Callable[[], VendorBook] | None = None,
+        tools: ReadingTools | None = None,
+    ) -> None:
         self.retrieve = retrieve
-        self.vendors = domain.vendors
+        self.tools = tools
+        embed = tools.embed_passages if tools is not None else None
+        self.matcher = (
+            ScenarioMatcher(domain.scenarios, tools.embed_query, embed)
+            if tools is not None and embed is not None
+            else None
+        )
+        # The vendors names resolve to: the domain's, or those merged with the store's.
+        self._vendor_book = vendor_book or (lambda: domain.vendors)
         self.scenarios = domain.scenarios
         self.criteria = domain.criteria
+
+    @property
+    def vendors(self) -> VendorBook:
+        """The vendors a name can resolve to, now."""
+        return self._vendor_book()
 
     def brief(self, topic: str, lang: Lang) -> Answer:
         """A briefing on a scenario, a vendor or both; InvalidQuestion when the topic names
         neither, AmbiguousVendor when a name could be several vendors."""
-        recognised = recognise_topic(
-            topic, self.vendors, self.scenarios, self.criteria.filler, lang
-        )
+        vendors = self.vendors
+        unrecognised: InvalidQuestion | None = None
+        try:
+            recognised: Topic | None = recognise_topic(
+                topic, vendors, self.scenarios, self.criteria.filler, lang
+            )
+        except InvalidQuestion as error:
+            recognised, unrecognised = None, error
+        assumed = ""
+        if (recognised is None or recognised.scenario is None) and self.matcher is not None:
+            leftover = topic_leftover(topic, vendors, self.scenarios, self.criteria.filler)
+            found = self.matcher.match(leftover)
+            if found is not None:
+                base = recognised or Topic(text=" ".join(topic.split()), lang=lang)
+                unknown = "" if base.unknown_vendor == leftover else base.unknown_vendor
+                recognised = replace(base, scenario=found.scenario, unknown_vendor=unknown)
+                if not found.sure:
+                    assumed = message(
+                        "briefing_assumed_scenario",
+                        lang,
+                        text=leftover,
+                        scenario=found.scenario.name(lang),
+                    )
+        if recognised is None:
+            assert unrecognised is not None
+            raise unrecognised
         plan = self._plan(recognised)
+        if assumed:
+            plan.notes.insert(0, assumed)
         return _render(plan, self.criteria)
 
     def compare(self, vendors: Sequence[str], lang: Lang) -> Answer:
         """A per-criterion comparison of what each vendor's own documents state."""
-        return compare_vendors(self.retrieve, self.vendors, self.criteria, vendors, lang)
+        if self.tools is None:
+            raise KnowledgeError("comparisons_unavailable")
+        return compare_vendors(self.tools, self.vendors, self.criteria, vendors, lang)
 
     def _plan(self, topic: Topic) -> _Plan:
         lang = topic.lang
@@ -87,7 +136,10 @@ class Briefer:
                 plan.matters.append((criterion, fresh))
 
         if topic.unknown_vendor:
-            plan.notes.append(message("briefing_unknown_vendor", lang, name=topic.unknown_vendor))
+            closest = ", ".join(self.vendors.closest(topic.unknown_vendor))
+            plan.notes.append(
+                message("briefing_unknown_vendor", lang, name=topic.unknown_vendor, closest=closest)
+            )
         if topic.other_vendors:
             others = ", ".join([topic.vendor.name] if topic.vendor else [])
             others = ", ".join([others, *(v.name for v in topic.other_vendors)])
@@ -95,7 +147,7 @@ class Briefer:
         if topic.vendor is not None:
             for criterion in criteria:
                 found = vendor_evidence(
-                    self.retrieve, criterion, self.criteria, topic.vendor.name, lang, names
+                    self.retrieve, criterion, self.criteria, topic.vendor.store_names, lang, names
                 )
                 fresh = [e for e in found if e.display.casefold() not in used]
                 used.update(e.display.casefold() for e in fresh[:FULL_PER_CRITERION])
@@ -195,6 +247,10 @@ def _sections(
         vendor = topic.vendor.name
         claims = per_criterion(plan.claims, SHORT_CLAIMS)
         sections.append(Section(message("briefing_claims", lang, vendor=vendor), tuple(claims)))
+        beside = _beside(plan, book, short=short)
+        if beside:
+            title = message("briefing_beside_title", lang, vendor=vendor)
+            sections.append(Section(title, beside))
         gaps = tuple(
             Point(message("briefing_gap", lang, vendor=vendor), label=criterion.name(lang))
             for criterion in plan.gaps
@@ -207,6 +263,35 @@ def _sections(
             Section(criteria.sections[section_id].name(lang), points(chosen) or nothing)
         )
     return tuple(sections)
+
+
+def _beside(plan: _Plan, book: CitationBook, *, short: bool) -> tuple[Point, ...]:
+    """The vendor's stated figure next to the guidance's target, per criterion that has both
+    ("states 280 ms to connect · guidance for voice rooms: under 400 ms"), both quoted and
+    cited."""
+    topic = plan.topic
+    lang = topic.lang
+    vendor = topic.vendor.name if topic.vendor else ""
+    scenario = topic.scenario.name(lang) if topic.scenario else ""
+    targets = {criterion.id: found for criterion, found in plan.matters}
+    points = []
+    for criterion, claims in plan.claims:
+        claim = next((e for e in claims if has_figure(e.display)), None)
+        target = next((e for e in targets.get(criterion.id, ()) if has_figure(e.display)), None)
+        if claim is None or target is None:
+            continue
+        limit = SHORT_QUOTE_CHARS if short else len(claim.display) + len(target.display)
+        text = message(
+            "briefing_beside",
+            lang,
+            vendor=vendor,
+            claim=shorten(claim.display, limit),
+            scenario=scenario or message("briefing_beside_general", lang),
+            target=shorten(target.display, limit),
+        )
+        cites = (book.cite(claim.hit, claim.sentence), book.cite(target.hit, target.sentence))
+        points.append(Point(text, cites=cites, label=criterion.name(lang)))
+    return tuple(points[:SHORT_CLAIMS] if short else points)
 
 
 def _render(plan: _Plan, criteria: CriteriaBook) -> Answer:

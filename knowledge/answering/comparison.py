@@ -1,5 +1,6 @@
-"""Vendor comparisons: per criterion, what each vendor's own documents state, quoted and cited, or
-"not stated" — never another source's words put in a vendor's mouth."""
+"""Vendor comparisons: per criterion, what each vendor's own documents state (the sentence the
+reader chooses among that vendor's chunks, answering/cells.py), quoted and cited, or "not stated
+in <vendor>'s documents" — never another source's words put in a vendor's mouth."""
 
 from __future__ import annotations
 
@@ -8,15 +9,9 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from knowledge.answering.cells import ReadingTools, read_cells
 from knowledge.answering.citations import CitationBook, quoted_point
-from knowledge.answering.evidence import (
-    Evidence,
-    Retrieve,
-    shorten,
-    slug,
-    source_list,
-    vendor_evidence,
-)
+from knowledge.answering.evidence import Evidence, shorten, slug, source_list
 from knowledge.api import Answer, Attachment, InvalidQuestion, Point, Section
 from knowledge.domain.criteria import CriteriaBook, QuerySet
 from knowledge.domain.topics import Vendor, VendorBook
@@ -37,7 +32,7 @@ class Cell:
 
 
 def compare_vendors(
-    retrieve: Retrieve,
+    tools: ReadingTools,
     vendors: VendorBook,
     criteria: CriteriaBook,
     names: Sequence[str],
@@ -53,16 +48,11 @@ def compare_vendors(
     if len(chosen) < 2:
         example = " ".join(vendors.names()[:2]) or "A B"
         raise InvalidQuestion("compare_too_few", example=example)
-    rows: list[list[Cell]] = [[] for _ in criteria.comparison]
+    wanted = criteria.comparison
+    rows: list[list[Cell]] = [[] for _ in wanted]
     for vendor in chosen:
-        used: set[str] = set()  # one sentence answers one criterion (the first that wants it)
-        for row, criterion in enumerate(criteria.comparison):
-            found = vendor_evidence(retrieve, criterion, criteria, vendor.name, lang)
-            fresh = [e for e in found if e.display.casefold() not in used]
-            best = fresh[0] if fresh else None
-            if best is not None:
-                used.add(best.display.casefold())
-            rows[row].append(Cell(criterion, vendor, best))
+        for row, evidence in enumerate(read_cells(tools, vendor, criteria, wanted)):
+            rows[row].append(Cell(wanted[row], vendor, evidence))
     return _render(rows, chosen, lang, criteria)
 
 
@@ -75,7 +65,6 @@ def _render(
     names = [vendor.name for vendor in chosen]
     base = "comparison-" + "-".join(slug(name) for name in names)
     md_name, csv_name = f"{base}.md", f"{base}.csv"
-    not_stated = message("comparison_not_stated", lang)
     title = message("comparison_title", lang, names=message("comparison_versus", lang).join(names))
 
     sections = []
@@ -83,7 +72,10 @@ def _render(
         points = []
         for cell in row:
             if cell.evidence is None:
-                points.append(Point(not_stated, label=cell.vendor.name))
+                # The line names the vendor itself, as a quoted cell does ("X states: …").
+                points.append(
+                    Point(message("comparison_not_stated", lang, vendor=cell.vendor.name))
+                )
             else:
                 evidence = cell.evidence
                 display = shorten(evidence.display, SHORT_QUOTE_CHARS)
@@ -107,6 +99,7 @@ def _render(
     for row in rows:
         cells = [row[0].criterion.name(lang)]
         for cell in row:
+            not_stated = message("comparison_not_stated", lang, vendor=cell.vendor.name)
             statement, number, source, section = not_stated, "", "", ""
             if cell.evidence is not None:
                 n = book.cite(cell.evidence.hit, cell.evidence.sentence)

@@ -104,7 +104,7 @@ def vendor_evidence(
     retrieve: Retrieve,
     wanted: QuerySet,
     criteria: CriteriaBook,
-    vendor: str,
+    vendors: Sequence[str],
     lang: str,
     scenario: dict[str, str] | None = None,
 ) -> list[Evidence]:
@@ -115,16 +115,19 @@ def vendor_evidence(
     Advice and questions in the profile are skipped: they are not the vendor's claims.
     """
     query = " ".join(wanted.queries(lang, scenario, both=True, per_lang=1))
-    return gather(
-        retrieve,
-        [query],
-        wanted,
-        {"vendor": vendor, "doc_type": "vendor"},
-        lang=lang,
-        figures=True,
-        k=VENDOR_K,
-        accept=lambda hit, sentence: criteria.is_vendor_claim(sentence, hit.chunk.section),
-    )
+    found: list[Evidence] = []
+    for vendor in vendors:  # the labels its documents carry ("Agora", "声网")
+        found += gather(
+            retrieve,
+            [query],
+            wanted,
+            {"vendor": vendor, "doc_type": "vendor"},
+            lang=lang,
+            figures=True,
+            k=VENDOR_K,
+            accept=lambda hit, sentence: criteria.is_vendor_claim(sentence, hit.chunk.section),
+        )
+    return sorted(found, key=lambda evidence: -evidence.score)
 
 
 def shorten(text: str, limit: int) -> str:

@@ -35,6 +35,7 @@ class QuerySet:
     keywords: tuple[str, ...]
     hints: tuple[str, ...] = ()
     compare: bool = False
+    figure: bool = False  # a comparison cell on it states a figure
 
     def name(self, lang: str) -> str:
         """The display name in `lang`."""
@@ -142,6 +143,7 @@ def _query_set(entry: dict[str, object], default_id: str = "") -> QuerySet:
         keywords=_strings(keywords.get("en")) + _strings(keywords.get("zh")),
         hints=_strings(entry.get("hints")),
         compare=bool(entry.get("compare", False)),
+        figure=bool(entry.get("figure", False)),
     )
 
 

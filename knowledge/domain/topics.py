@@ -49,15 +49,23 @@ def _form_pattern(form: str) -> re.Pattern[str] | None:
 
 @dataclass(frozen=True, slots=True)
 class Vendor:
-    """A vendor: the canonical name (as in the store's `vendor` metadata) and its aliases."""
+    """A vendor: the canonical name and its aliases; `labels` are the values of the store's
+    `vendor` metadata its documents carry (the name itself unless the documents call it
+    otherwise: a document marked "声网" is Agora's)."""
 
     name: str
     aliases: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
 
     @property
     def forms(self) -> tuple[str, ...]:
         """The name and every alias."""
         return (self.name, *self.aliases)
+
+    @property
+    def store_names(self) -> tuple[str, ...]:
+        """The `vendor` metadata values of this vendor's documents."""
+        return self.labels or (self.name,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +76,7 @@ class Scenario:
     name_en: str
     name_zh: str
     aliases: tuple[str, ...] = ()
+    descriptions: tuple[str, ...] = ()  # what it is, in both languages: matched by meaning
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -231,6 +240,15 @@ def recognise_topic(
     )
 
 
+def topic_leftover(
+    topic: str, vendors: VendorBook, scenarios: ScenarioBook, filler: Iterable[str] = ()
+) -> str:
+    """The words of a topic outside the vendor and scenario names it gives, less filler."""
+    text = " ".join(topic.split())
+    mentions = _longest_first(vendors.mentions(text) + scenarios.mentions(text))
+    return _leftover(text, mentions, frozenset(word.casefold() for word in filler))
+
+
 def _shown(typed: str) -> str:
     text = " ".join(typed.split())
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
@@ -286,6 +304,27 @@ def _overlaps(key: str, form: str) -> bool:
     return (key in form and long_enough(key, 3)) or (form in key and long_enough(form, 4))
 
 
+def merge_vendors(seed: VendorBook, found: Sequence[Vendor]) -> VendorBook:
+    """The seed book with the vendors the store's documents name: a document's vendor that is a
+    known vendor's name or alias (声网) joins that vendor, with the document's aliases; any other
+    becomes a vendor of its own, after the seed's."""
+    merged = {vendor.name: vendor for vendor in seed.vendors}
+    keys = {_squash(form): vendor.name for vendor in seed.vendors for form in vendor.forms}
+    for vendor in found:
+        owner = next(
+            (keys[_squash(form)] for form in vendor.forms if _squash(form) in keys), vendor.name
+        )
+        current = merged.get(owner, Vendor(owner))
+        labels = _unique([*current.labels, *vendor.store_names])
+        aliases = _unique(
+            a for a in (*current.aliases, *vendor.forms) if _squash(a) != _squash(owner)
+        )
+        merged[owner] = Vendor(owner, tuple(aliases), tuple(labels))
+        for form in (owner, *aliases):
+            keys.setdefault(_squash(form), owner)
+    return VendorBook(list(merged.values()))
+
+
 def load_vendor_book(path: Path = VENDORS_PATH) -> VendorBook:
     """Read the vendors file; a missing file gives an empty book."""
     if not path.is_file():
@@ -315,6 +354,11 @@ def load_scenario_book(path: Path = SCENARIOS_PATH) -> ScenarioBook:
                 name_en=str(entry.get("name_en") or ""),
                 name_zh=str(entry.get("name_zh") or ""),
                 aliases=tuple(str(alias) for alias in entry.get("aliases") or ()),
+                descriptions=tuple(
+                    str(entry[key])
+                    for key in ("description_en", "description_zh")
+                    if entry.get(key)
+                ),
             )
             for entry in data.get("scenarios") or ()
             if entry.get("id")

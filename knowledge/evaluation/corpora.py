@@ -33,10 +33,15 @@ class Corpus:
     note: str = ""
     held_out: bool = False  # run only when named: never part of `--corpus all`
     store: str = ""  # the cached store to share (another corpus's name); default: its own
+    comparisons: tuple[Path, ...] = ()  # comparison sets (knowledge/evaluation/comparisons.py)
+    # Vendor documents drawn for the run (knowledge/evaluation/vendor_docs.py): HTML and PDFs
+    # without front matter, as users bring them.
+    vendor_docs: tuple[Path, ...] = ()
 
     def missing(self) -> list[Path]:
         """The document folders and question files that are not there."""
-        return [p for p in (*self.docs, *self.questions) if not p.exists()]
+        paths = (*self.docs, *self.questions, *self.comparisons, *self.vendor_docs)
+        return [p for p in paths if not p.exists()]
 
     def load_questions(self) -> list[EvalQuestion]:
         """Every question of the corpus, annotations applied."""
@@ -127,5 +132,11 @@ def load_registry(
             note=str(entry.get("note", "")),
             held_out=bool(entry.get("held_out", False)),
             store=str(entry.get("store", "")),
+            comparisons=tuple(
+                _path(c, root, base, "comparisons", name) for c in entry.get("comparisons") or ()
+            ),
+            vendor_docs=tuple(
+                _path(v, root, base, "vendor_docs", name) for v in entry.get("vendor_docs") or ()
+            ),
         )
     return corpora

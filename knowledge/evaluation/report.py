@@ -25,6 +25,13 @@ ROWS = (
     ("median_answer_chars", "median answer chars"),
     ("p50_ms", "p50 ms"),
     ("p95_ms", "p95 ms"),
+    # Comparison sets (issue 16): vendors × criteria.
+    ("n_cells", "comparison cells"),
+    ("cell_accuracy", "cell accuracy"),
+    ("off_criterion_cells", "off-criterion cells"),
+    ("missed_cells", "missed cells"),
+    ("compare_p50_ms", "compare p50 ms (warm)"),
+    ("compare_cold_p50_ms", "compare p50 ms (cold)"),
 )
 _COUNTS = {
     "cross_lingual_hit_rate": "n_cross_lingual",
@@ -42,7 +49,12 @@ def _cell(metrics: dict[str, object], key: str) -> str:
     count = _COUNTS.get(key)
     if count is not None and isinstance(value, float):
         return f"{value:.3f} /{metrics.get(count)}"
-    if isinstance(value, float) and key not in ("p50_ms", "p95_ms"):
+    if isinstance(value, float) and key not in (
+        "p50_ms",
+        "p95_ms",
+        "compare_p50_ms",
+        "compare_cold_p50_ms",
+    ):
         return f"{value:.3f}"
     return str(value)
 
@@ -55,6 +67,8 @@ def print_table(result: CorpusResult) -> None:
     print(header)
     print("-" * len(header))
     for key, label in ROWS:
+        if key not in result.metrics and key not in (result.baseline or {}):
+            continue  # a figure this corpus has no set for (questions, comparisons)
         row = f"{label:<26}{_cell(result.metrics, key):>14}"
         if result.baseline is not None:
             row += f"{_cell(result.baseline, key):>14}"

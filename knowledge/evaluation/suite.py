@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from config.settings import Settings
 from knowledge.evaluation.corpora import Corpus
@@ -81,7 +82,8 @@ def with_languages(
 
 
 def evaluate_corpus(settings: Settings, corpus: Corpus, baseline: bool) -> CorpusResult:
-    """Ingest (incrementally), then run and score the assistant and the baseline."""
+    """Ingest (incrementally), then run and score the assistant and the baseline on the
+    questions, and the assistant on the comparison sets."""
     from knowledge.evaluation.baseline import run_baseline
     from knowledge.evaluation.runner import chunk_text_lookup, run_assistant, with_stored_sources
     from knowledge.factory import open_knowledge
@@ -90,11 +92,21 @@ def evaluate_corpus(settings: Settings, corpus: Corpus, baseline: bool) -> Corpu
     missing = corpus.missing()
     if missing:
         raise EvalSetError(f"corpus {corpus.name}: missing {', '.join(map(str, missing))}")
-    questions = corpus.load_questions()
     own_settings, store_dir = corpus_settings(settings, corpus.store or corpus.name)
+    if corpus.vendor_docs:
+        from knowledge.evaluation.vendor_docs import materialise
+
+        drawn = own_settings.data_dir / "vendor-docs"
+        for folder in corpus.vendor_docs:
+            materialise(drawn / folder.name, folder)
+        corpus = replace(corpus, docs=(*corpus.docs, drawn))
     ingest_corpus(own_settings, corpus, store_dir)
     opened = open_knowledge(own_settings, store_dir)
     assistant, store = opened.assistant, opened.store
+    compared = _comparisons(corpus, assistant)
+    if not corpus.questions:
+        return CorpusResult(corpus.name, compared, None, ())
+    questions = corpus.load_questions()
     questions = with_languages(questions, source_languages(store, corpus))
     lookup = chunk_text_lookup(store)
     name = corpus.source_name
@@ -104,4 +116,24 @@ def evaluate_corpus(settings: Settings, corpus: Corpus, baseline: bool) -> Corpu
         embedder = get_embedder(own_settings.embedding_model_path)
         naive_outcomes = run_baseline(store, embedder, questions, name=name)
         naive = score(with_stored_sources(store, naive_outcomes, name), lookup)
-    return CorpusResult(corpus.name, score(ours, lookup), naive, tuple(ours))
+    return CorpusResult(corpus.name, score(ours, lookup) | compared, naive, tuple(ours))
+
+
+def _comparisons(corpus: Corpus, assistant: Any) -> dict[str, object]:
+    """The comparison sets' metrics (cell accuracy, off-criterion cells), if the corpus has any."""
+    if not corpus.comparisons:
+        return {}
+    from knowledge.evaluation.comparisons import load_expectations, print_cells, run_comparisons
+
+    expectations = [cell for path in corpus.comparisons for cell in load_expectations(path)]
+    metrics, outcomes = run_comparisons(assistant, assistant_criteria(assistant), expectations)
+    if metrics["cell_accuracy"] != 1.0:
+        print(f"{corpus.name}: comparison cells not right:", file=sys.stderr)
+        print_cells(outcomes)
+    return metrics
+
+
+def assistant_criteria(assistant: Any) -> Any:
+    """The criteria the assistant compares by (an LLM answerer wraps the extractive one)."""
+    base = getattr(assistant, "base", assistant)
+    return base.domain.criteria

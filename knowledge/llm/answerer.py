@@ -13,7 +13,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from config.settings import Settings
-from knowledge.api import Answer, StreamEvent, Turn
+from knowledge.api import Answer, StreamEvent, Turn, VendorSummary
 from knowledge.assistant import KnowledgeAssistant, check_question, request_lang
 from knowledge.llm.models import build_chat_model
 from knowledge.llm.prompt import build_messages
@@ -86,6 +86,10 @@ class LLMAssistant:
     def compare(self, vendors: Sequence[str], lang: Lang | None = None) -> Answer:
         """A comparison of vendors' statements (extractive)."""
         return self.base.compare(vendors, lang)
+
+    def vendors(self) -> list[VendorSummary]:
+        """The vendors with documents in the store."""
+        return self.base.vendors()
 
     def healthy(self) -> bool:
         """True when the store answers (the LLM is optional: it never makes this false)."""

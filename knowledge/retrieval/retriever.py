@@ -94,6 +94,9 @@ class HybridRetriever:
         self.embedder = embedder
         self.glossary = domain.glossary
         self.vendors = domain.vendors
+        # The vendors a question can name: the seed's, or (set by the assistant) those merged
+        # with the store's, so a vendor's own aliases ("鹊桥音视频") name it too.
+        self.vendor_book: Callable[[], VendorBook] = lambda: self.vendors
         # Sentence vectors of recently read chunks (chunk ids are content-derived, so an entry
         # never goes stale); bounded, and thread-safe for the bot's worker threads.
         self._sentences: OrderedDict[str, list[tuple[str, np.ndarray]]] = OrderedDict()
@@ -121,7 +124,7 @@ class HybridRetriever:
         found = snapshot.lexical.search(terms, CANDIDATES, weights=weights, filters=filters)
         lexical = [(chunk.id, score) for chunk, score in found]
         shapes = {chunk.id: chunk.terms for chunk, _ in found}
-        named = named_vendors(query, snapshot, self.vendors)
+        named = named_vendors(query, snapshot, self.vendor_book())
         rankings = [
             [chunk_id for chunk_id, _ in dense],
             [chunk_id for chunk_id, _ in lexical],

@@ -19,6 +19,7 @@ from knowledge.api import (
     StreamEvent,
     Turn,
     UnknownVendor,
+    VendorSummary,
 )
 
 HOSTILE_TITLE = "Latency & <b>jitter</b> </i>"
@@ -125,6 +126,15 @@ class FakeAssistant:
                 Attachment("comparison.csv", "criterion,a,b\n", "text/csv"),
             ),
         )
+
+    def vendors(self) -> list[VendorSummary]:
+        """Two vendors, one known only by its documents."""
+        with self._lock:
+            self.calls.append(("vendors", "", ()))
+        return [
+            VendorSummary("Nimbus", ("雨云",), 2, 14, ("en", "zh"), "2025-05-01"),
+            VendorSummary("Zephyr <b>", (), 1, 3, ("en",), ""),
+        ]
 
     def healthy(self) -> bool:
         """As configured by the test."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.commands import help_text, menu
 from bot.conversation import Conversation, Incoming
 from bot.ratelimit import RateLimiter
 from bot.state import BotState
-from bot.uploads import UploadRejected
+from bot.uploads import UploadRejected, caption_vendor
 from knowledge.api import MAX_QUESTION_CHARS, StoreUnavailable
 from tests.bot.fake_telegram import Call
 from tests.bot.fakes import FakeAssistant
@@ -196,6 +197,16 @@ async def test_compare_sends_blocks_and_markdown_and_csv(harness: Harness) -> No
     assert "two or three vendors" in harness.api.texts(42)[-1]
 
 
+async def test_vendors_lists_the_stores_vendors_in_the_users_language(harness: Harness) -> None:
+    await harness.message(42, "/vendors")
+    assert harness.assistant.calls[-1][0] == "vendors"
+    text = harness.api.texts(42)[-1]
+    assert "Vendors in the knowledge base" in text
+    assert "Nimbus" in text and "2 documents, 14 chunks (en/zh)" in text and "雨云" in text
+    assert "Zephyr &lt;b&gt;" in harness.api.sent("sendMessage", 42)[-1].params["text"]
+    assert ("vendors", "知识库里的厂商") in menu("zh") and "/vendors" in help_text("en")
+
+
 async def test_allow_list_refuses_other_chats_politely(
     tmp_path: Path, assistant: FakeAssistant
 ) -> None:
@@ -263,6 +274,36 @@ async def test_admin_upload_shows_progress_and_result(
         # In a group, a document nobody addressed to the bot is none of its business.
         await h.send(document_message(h, GROUP, 42, b"shared file"))
         assert h.api.texts(GROUP) == [] and len(received) == 2
+
+
+def test_an_upload_caption_names_the_vendor_only_in_the_vendor_form() -> None:
+    assert caption_vendor("vendor: Skylark  Cloud") == "Skylark Cloud"
+    assert caption_vendor("@selection_bot Vendor:Skylark") == "Skylark"
+    assert caption_vendor("厂商：鹊桥音视频") == "鹊桥音视频"
+    assert caption_vendor("here is the product sheet") == ""
+    assert caption_vendor("") == ""
+
+
+async def test_an_admins_caption_marks_the_upload_as_that_vendors(
+    tmp_path: Path, assistant: FakeAssistant
+) -> None:
+    received: list[tuple[object, ...]] = []
+
+    class Result:
+        status = "added"
+        chunks = 3
+        source = "uploads/sheet.html"
+
+    def uploader(*arguments: object) -> Result:
+        received.append(arguments)
+        return Result()
+
+    async with Harness(tmp_path, assistant, bot_admins=[42]) as h:
+        svc(h.app).conversation.uploader = uploader
+        message = document_message(h, 42, 42, b"<p>sheet</p>", name="sheet.html")
+        message["message"]["caption"] = "vendor: Skylark Cloud"
+        await h.send(message)
+    assert received == [(b"<p>sheet</p>", "sheet.html", "Skylark Cloud")]
 
 
 async def test_inline_query_offers_the_answer(harness: Harness) -> None:

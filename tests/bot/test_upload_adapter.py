@@ -14,10 +14,10 @@ def test_ingest_errors_become_refusals(tmp_path: Path, monkeypatch: pytest.Monke
     import ingest.upload
     from ingest.errors import IngestError
 
-    calls: list[tuple[bytes, str, object]] = []
+    calls: list[tuple[bytes, str, object, str]] = []
 
-    def fake_ingest_upload(data: bytes, filename: str, settings: object) -> object:
-        calls.append((data, filename, settings))
+    def fake_ingest_upload(data: bytes, filename: str, settings: object, vendor: str) -> object:
+        calls.append((data, filename, settings, vendor))
         if filename.endswith(".exe"):
             raise IngestError("unsupported file type: .exe")
         return ingest.upload.UploadResult(status="added", chunks=3, source=filename)
@@ -28,4 +28,6 @@ def test_ingest_errors_become_refusals(tmp_path: Path, monkeypatch: pytest.Monke
     assert upload(b"# doc", "a.md").chunks == 3
     with pytest.raises(UploadRejected, match="unsupported file type"):
         upload(b"MZ", "x.exe")
-    assert calls[0][2] is settings
+    assert calls[0][2] is settings and calls[0][3] == ""
+    upload(b"<p>sheet</p>", "sheet.html", "Skylark Cloud")
+    assert calls[-1][3] == "Skylark Cloud"

@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+from store.language import detect_lang
+
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "knowledge" / "corpus"
 DATA = ROOT / "knowledge" / "domain" / "data"
@@ -255,8 +257,10 @@ def test_scenarios_yaml_is_covered_in_both_languages() -> None:
     ids = [s["id"] for s in scenarios]
     assert set(ids) == SCENARIO_IDS and len(ids) == len(SCENARIO_IDS)
     for s in scenarios:
-        assert set(s) == {"id", "name_en", "name_zh", "aliases"}
+        assert set(s) == {"id", "name_en", "name_zh", "aliases", "description_en", "description_zh"}
         assert all(isinstance(a, str) and a.strip() for a in s["aliases"])
+        # What scenario matching by meaning compares a topic with, in both languages.
+        assert detect_lang(s["description_en"]) == "en" and detect_lang(s["description_zh"]) == "zh"
     covered: dict[str, set[str]] = {}
     for p in corpus_files():
         meta, _ = parse(p)
