@@ -4,6 +4,7 @@ command menu shows. Each command's help line and menu entry are catalog texts
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.texts import t
@@ -50,3 +51,18 @@ def help_text(lang: str) -> str:
 def menu(lang: str) -> list[tuple[str, str]]:
     """Telegram's command menu in `lang`: (name, description) for set_my_commands."""
     return [(command.name, t(f"menu_{command.name}", lang)) for command in COMMANDS if command.menu]
+
+
+# How a user separates the vendors of /compare.
+_VENDOR_SEPARATORS = re.compile(
+    r"\s*(?:,|，|、|;|；|\bvs\.?\b|\bversus\b|\band\b|和|与|对比)\s*", re.IGNORECASE
+)
+
+
+def split_vendors(argument: str) -> list[str]:
+    """`Agora, ZEGOCLOUD` / `Agora vs ZEGOCLOUD` / `声网 即构` → the vendor names."""
+    if _VENDOR_SEPARATORS.search(argument):
+        names = _VENDOR_SEPARATORS.split(argument)
+    else:
+        names = argument.split()
+    return [name.strip() for name in names if name and name.strip()]

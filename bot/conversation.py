@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from bot.commands import ADMIN_COMMANDS, NAMES, QUESTION_COMMANDS, help_text
+from bot.commands import ADMIN_COMMANDS, NAMES, QUESTION_COMMANDS, help_text, split_vendors
 from bot.insights import elapsed_ms, gaps_text, stats_text
 from bot.meetings import MeetingError, local_hhmm, parse_meeting, valid_timezone
 from bot.ratelimit import RateLimiter
@@ -41,9 +40,6 @@ CONTEXT_TTL_SECONDS = 30 * 60
 # A question still unanswered after this long gets a message rather than silence (the worker
 # thread cannot be interrupted and finishes in the background).
 ANSWER_TIMEOUT_SECONDS = 120.0
-_VENDOR_SEPARATORS = re.compile(
-    r"\s*(?:,|，|、|;|；|\bvs\.?\b|\bversus\b|\band\b|和|与|对比)\s*", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,15 +108,6 @@ class Scheduler(Protocol):
     def disarm(self, meeting_id: int) -> None:
         """Forget the timer of a cancelled meeting."""
         ...
-
-
-def split_vendors(argument: str) -> list[str]:
-    """`Agora, ZEGOCLOUD` / `Agora vs ZEGOCLOUD` / `声网 即构` → the vendor names."""
-    if _VENDOR_SEPARATORS.search(argument):
-        names = _VENDOR_SEPARATORS.split(argument)
-    else:
-        names = argument.split()
-    return [name.strip() for name in names if name and name.strip()]
 
 
 class Conversation:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from ingest.errors import IngestError
 from ingest.loaders import load_document, read_file
 from ingest.lock import store_lock
 from ingest.manifest import Manifest, ManifestEntry
+from ingest.targets import Target, collect_targets
 from ingest.vendor_detect import with_vendor
 from store.client import StoreHandle, locate_store, open_store
 from store.lexical_index import LexicalIndex, open_lexical_index
@@ -73,14 +73,6 @@ class IngestReport:
         return not self.failed
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    """One file to ingest, and the directory whose sync it belongs to (if any)."""
-
-    path: Path
-    source: str
-
-
 @dataclass
 class _Work:
     target: Target
@@ -110,40 +102,6 @@ class NoProgress:
 
     def close(self) -> None:
         """Ignore."""
-
-
-def _is_hidden(path: Path) -> bool:
-    return any(part.startswith(".") and part not in (".", "..") for part in path.parts)
-
-
-def collect_targets(paths: Sequence[Path]) -> tuple[list[Target], list[str], list[dict[str, str]]]:
-    """Expand PATH arguments into files, the directory prefixes being synced, and missing paths."""
-    targets: list[Target] = []
-    synced_dirs: list[str] = []
-    failed: list[dict[str, str]] = []
-    seen: set[str] = set()
-    for given in paths:
-        if given.is_dir():
-            prefix = given.as_posix().rstrip("/")
-            synced_dirs.append(prefix)
-            for root, dirs, files in os.walk(given, onerror=None):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if name.startswith("."):
-                        continue
-                    path = Path(root) / name
-                    source = path.as_posix()
-                    if source not in seen:
-                        seen.add(source)
-                        targets.append(Target(path, source))
-        elif given.exists() or given.is_symlink():
-            source = given.as_posix()
-            if source not in seen and not _is_hidden(Path(given.name)):
-                seen.add(source)
-                targets.append(Target(given, source))
-        else:
-            failed.append({"path": given.as_posix(), "error": "no such file or directory"})
-    return targets, synced_dirs, failed
 
 
 def manifest_path(settings: Settings) -> Path:

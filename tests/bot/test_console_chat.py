@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands import split_vendors
 from bot.console import line_to_incoming, run_console
-from bot.conversation import Conversation, split_vendors
+from bot.conversation import Conversation
 from bot.state import BotState
 from tests.bot.fakes import FakeAssistant
 
