@@ -7,6 +7,7 @@ import itertools
 import logging
 import socket
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -237,13 +238,16 @@ async def test_meetings_list_cancel_and_invalid_input(
     tmp_path: Path,
     assistant: FakeAssistant,
 ) -> None:
+    # Hours ahead in UTC (the default zone), whatever the time of day the suite runs at: a
+    # meeting minutes away would be briefed at once instead of scheduled.
+    later = (datetime.now(UTC) + timedelta(hours=3)).strftime("%H:%M")
     async with running_bot(make_settings(tmp_path, fake.base_url), assistant) as app:
         for text in (
             "/meeting 25:00 Nimbus",
             "/meeting soon Nimbus",
             "/meeting 15:30",
             "/timezone Mars/Olympus",
-            "/meeting 23:59 Zephyr pricing",
+            f"/meeting {later} Zephyr pricing",
             "/meetings",
         ):
             fake.message(42, text)
