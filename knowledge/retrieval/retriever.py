@@ -21,6 +21,7 @@ from knowledge.domain.topics import VendorBook
 from knowledge.retrieval.index import LiveIndex, Snapshot
 from knowledge.retrieval.text import tokenize
 from knowledge.retrieval.translations import default_translations
+from store.language import detect_lang
 from store.schema import Chunk
 from store.sentences import split_sentences
 
@@ -31,6 +32,9 @@ SENTENCE_CANDIDATES = 40
 # bundled corpus crowded a Chinese question's English answer out of the top 5 (e5 favours its own
 # language sentence by sentence more than chunk by chunk); at half, no bundled question lost.
 SENTENCE_WEIGHT = 0.5
+# The other language's own dense ranking counts twice: measured on three corpora, real-docs'
+# recall@5 0.735 → 0.765 and cited source 0.50 → 0.56, the others unchanged (three counted less).
+OTHER_LANGUAGE_WEIGHT = 2.0
 EXPANSION_WEIGHT = 0.6
 # The question's words in the other language (retrieval/translations) join the BM25 query, so
 # the lexical side finds the other language's chunks too: each word's translations that the
@@ -125,16 +129,18 @@ class HybridRetriever:
         lexical = [(chunk.id, score) for chunk, score in found]
         shapes = {chunk.id: chunk.terms for chunk, _ in found}
         named = named_vendors(query, snapshot, self.vendor_book())
-        rankings = [
-            [chunk_id for chunk_id, _ in dense],
-            [chunk_id for chunk_id, _ in lexical],
+        rankings: list[tuple[list[str], float]] = [
+            ([chunk_id for chunk_id, _ in dense], 1.0),
+            ([chunk_id for chunk_id, _ in lexical], 1.0),
+            (self._by_sentence(vector), SENTENCE_WEIGHT),
         ]
-        by_sentence = self._by_sentence(vector)
 
-        def add_ranking(where: dict[str, Any] | None, contains: str = "", top: int = 10) -> None:
+        def add_ranking(
+            where: dict[str, Any] | None, contains: str = "", top: int = 10, weight: float = 1.0
+        ) -> None:
             nonlocal dense
             own = self._dense(snapshot, vector, where, records, contains)
-            rankings.append([chunk_id for chunk_id, _ in own[:top]])
+            rankings.append(([chunk_id for chunk_id, _ in own[:top]], weight))
             seen = {chunk_id for chunk_id, _ in dense}
             dense = dense + [hit for hit in own if hit[0] not in seen]
 
@@ -145,17 +151,20 @@ class HybridRetriever:
             # A multilingual model still ranks text in the question's language higher than the
             # same content in another: each language's own best chunks get a ranking of their
             # own, so an English question finds the Chinese passage that answers it, and back.
+            # The other language's counts more: every other ranking favours the question's.
+            asked_in = detect_lang(query)
             for lang in LANGS:
-                add_ranking(_where({**(filters or {}), "lang": lang}), top=LANG_CANDIDATES)
+                weight = 1.0 if lang == asked_in else OTHER_LANGUAGE_WEIGHT
+                add_ranking(
+                    _where({**(filters or {}), "lang": lang}), top=LANG_CANDIDATES, weight=weight
+                )
         names = distinctive_names(query, snapshot.lexical.idf, snapshot.lexical.size)
         naming = self._sources_naming(names)
         for name in names:
             # The question names something specific (a product, a setting): the chunks that
             # mention it get a ranking of their own, whatever language the question is in.
             add_ranking(_where(filters), contains=name, top=LANG_CANDIDATES)
-        fused = _fuse(*rankings)
-        for rank, chunk_id in enumerate(by_sentence):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + SENTENCE_WEIGHT / (RRF_K + rank + 1)
+        fused = _fuse_weighted(rankings)
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
         missing = [chunk_id for chunk_id in fused if chunk_id not in dense_scores]
@@ -384,10 +393,15 @@ def _matches(chunk: Chunk, filters: dict[str, str] | None) -> bool:
 
 def _fuse(*rankings: Sequence[str]) -> dict[str, float]:
     """Reciprocal rank fusion: rank agreement matters, raw scores of unlike systems do not."""
+    return _fuse_weighted([(ranking, 1.0) for ranking in rankings])
+
+
+def _fuse_weighted(rankings: Sequence[tuple[Sequence[str], float]]) -> dict[str, float]:
+    """Reciprocal rank fusion with a weight per ranking."""
     fused: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in rankings:
         for rank, chunk_id in enumerate(ranking):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
     return fused
 
 

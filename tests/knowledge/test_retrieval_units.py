@@ -10,7 +10,7 @@ from knowledge.api import Turn
 from knowledge.domain.glossary import Glossary, Term, default_glossary
 from knowledge.retrieval.followup import is_follow_up, retrieval_query
 from knowledge.retrieval.lexical import BM25Index
-from knowledge.retrieval.retriever import _fuse
+from knowledge.retrieval.retriever import _fuse, _fuse_weighted
 from knowledge.retrieval.text import tokenize
 from store.language import detect_lang
 from store.sentences import split_sentences
@@ -127,3 +127,11 @@ def test_follow_ups_borrow_the_previous_question_with_the_topic_replaced() -> No
     query = retrieval_query("and for 1v1?", history, glossary)
     assert "1v1" in query and "latency" in query and "voice room" not in query
     assert retrieval_query("How do SLAs work?", history, glossary) == "How do SLAs work?"
+
+
+def test_a_weighted_ranking_counts_as_much_as_its_weight() -> None:
+    plain = _fuse(["a", "b"], ["b", "a"])
+    assert plain["a"] == plain["b"]
+    weighted = _fuse_weighted([(["a", "b"], 1.0), (["b", "a"], 2.0)])
+    assert weighted["b"] > weighted["a"]
+    assert _fuse_weighted([(["a"], 2.0)])["a"] == 2 * _fuse(["a"])["a"]
