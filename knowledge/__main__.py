@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -124,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     except EmbeddingModelError as error:
         print(error, file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # Whoever read our output has gone (`| head`): the rest has nowhere to go, and a
+        # traceback would only bury what was shown. Later flushes must not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     return EXIT_OK
 
 

@@ -137,6 +137,21 @@ def test_cli_answers_a_mixed_question_in_its_main_language(
     assert other not in result.stdout
 
 
+def test_a_reader_that_goes_away_gets_no_traceback(built: tuple[Settings, Path]) -> None:
+    """`knowledge ask … | head`: the pipe closes before the answer is written."""
+    settings, store_dir = built
+    env = os.environ | {"DATA_DIR": str(settings.data_dir)}
+    command = [sys.executable, "-m", "knowledge", "ask", "--store", str(store_dir), "SLA?"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # long before the model has loaded and the answer is printed
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=300) == 0, stderr
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
 def test_a_store_embedded_by_this_model_opens_without_a_warning(
     built: tuple[Settings, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
