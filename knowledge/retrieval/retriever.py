@@ -32,8 +32,9 @@ SENTENCE_CANDIDATES = 40
 # bundled corpus crowded a Chinese question's English answer out of the top 5 (e5 favours its own
 # language sentence by sentence more than chunk by chunk); at half, no bundled question lost.
 SENTENCE_WEIGHT = 0.5
-# The other language's own dense ranking counts twice: measured on three corpora, real-docs'
-# recall@5 0.735 → 0.765 and cited source 0.50 → 0.56, the others unchanged (three counted less).
+# The other language's own dense ranking counts twice: on the three evaluation corpora
+# (docs/evaluation.md) one gained recall and cited sources, the others were unchanged; at three
+# one of them lost sources.
 OTHER_LANGUAGE_WEIGHT = 2.0
 EXPANSION_WEIGHT = 0.6
 # The question's words in the other language (retrieval/translations) join the BM25 query, so
