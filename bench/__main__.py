@@ -92,19 +92,11 @@ def open_texts(settings: object, store_dir: Path) -> list[str]:
 def sentence_texts(settings: object, store_dir: Path) -> list[str]:
     """The distinct sentence texts ingest embedded for the store's chunks."""
     from store.client import open_store
-    from store.schema import Chunk
+    from store.schema import chunks_from_page
     from store.sentences import sentence_records
 
     records = open_store(settings, store_dir).chunks.get(include=["documents", "metadatas"])  # type: ignore[arg-type]
-    chunks = [
-        Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
-        for chunk_id, text, metadata in zip(
-            records["ids"],
-            records["documents"] or [],
-            records["metadatas"] or [],
-            strict=True,
-        )
-    ]
+    chunks = chunks_from_page(records)
     return list(dict.fromkeys(record.embed_text for record in sentence_records(chunks)))
 
 

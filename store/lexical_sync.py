@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from store.client import StoreHandle
 from store.lexical_index import LexicalIndex
-from store.schema import Chunk
+from store.schema import Chunk, chunks_from_page
 
 log = logging.getLogger(__name__)
 PAGE = 5000
@@ -67,16 +67,6 @@ def catch_up(
     return CatchUp(live, len(changed), chunks, len(gone), seconds)
 
 
-def _records(page: dict[str, object]) -> list[Chunk]:
-    ids = page.get("ids") or []
-    documents = page.get("documents") or []
-    metadatas = page.get("metadatas") or []
-    return [
-        Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
-        for chunk_id, text, metadata in zip(ids, documents, metadatas, strict=False)  # type: ignore[call-overload]
-    ]
-
-
 def _each(store: StoreHandle, changed: dict[str, str]) -> Iterator[list[Chunk]]:
     """The chunks of each changed version, one query per document."""
     for source, digest in changed.items():
@@ -84,7 +74,7 @@ def _each(store: StoreHandle, changed: dict[str, str]) -> Iterator[list[Chunk]]:
             where={"$and": [{"source": source}, {"content_hash": digest}]},
             include=["documents", "metadatas"],
         )
-        yield _records(page)  # type: ignore[arg-type]
+        yield chunks_from_page(page)
 
 
 def _bulk(store: StoreHandle, changed: dict[str, str]) -> Iterator[list[Chunk]]:
@@ -92,7 +82,7 @@ def _bulk(store: StoreHandle, changed: dict[str, str]) -> Iterator[list[Chunk]]:
     offset = 0
     while True:
         page = store.chunks.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
-        records = _records(page)  # type: ignore[arg-type]
+        records = chunks_from_page(page)
         wanted = [chunk for chunk in records if changed.get(chunk.source) == chunk.content_hash]
         if wanted:
             yield wanted

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 DOC_TYPES: tuple[str, ...] = ("guide", "vendor", "other")
 SECTION_SEPARATOR = " > "
@@ -85,6 +87,19 @@ class Chunk:
             content_hash=text_of("content_hash"),
             id=chunk_id_,
         )
+
+
+def chunks_from_page(page: Mapping[str, Any]) -> list[Chunk]:
+    """The chunks of one Chroma `get` result (ids, documents and metadatas side by side)."""
+    return [
+        Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
+        for chunk_id, text, metadata in zip(
+            page.get("ids") or [],
+            page.get("documents") or [],
+            page.get("metadatas") or [],
+            strict=False,
+        )
+    ]
 
 
 def registry_name(collection_name: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from knowledge.api import VendorSummary
 from knowledge.domain.topics import Vendor, VendorBook, merge_vendors
 from knowledge.retrieval.index import LiveIndex, Snapshot
-from store.schema import Chunk
+from store.schema import Chunk, chunks_from_page
 
 PAGE = 5000
 
@@ -128,15 +128,7 @@ def vendor_chunks(index: LiveIndex, labels: Sequence[str], limit: int) -> list[C
         include=["documents", "metadatas"],
         limit=limit * 2 + 1,  # old versions of a document may still be there, unseen
     )
-    chunks = [
-        Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
-        for chunk_id, text, metadata in zip(
-            page.get("ids") or [],
-            page.get("documents") or [],
-            page.get("metadatas") or [],
-            strict=False,
-        )
-    ]
+    chunks = chunks_from_page(page)
     live = [chunk for chunk in chunks if snapshot.is_live(chunk.source, chunk.content_hash)]
     if len(live) > limit or len(chunks) > limit * 2:
         return None
