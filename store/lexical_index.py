@@ -19,7 +19,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,10 +266,12 @@ class LexicalIndex:
         *,
         weights: Sequence[float] | None = None,
         filters: dict[str, str] | None = None,
+        within: Collection[str] | None = None,
         accept: Callable[[IndexedChunk], bool] | None = None,
     ) -> list[tuple[IndexedChunk, float]]:
         """The k best chunks by BM25 (each term's weight multiplies its score), among those
-        matching `filters` and accepted by `accept` (e.g. only a document's live version)."""
+        matching `filters`, of the documents `within` (all when None) and accepted by `accept`
+        (e.g. only a document's live version)."""
         weighted: dict[str, float] = {}
         for position, term in enumerate(terms):
             weight = weights[position] if weights is not None else 1.0
@@ -282,12 +284,15 @@ class LexicalIndex:
                 for t, w in weighted.items()
             ]
         )
-        if filters:
+        if filters or within is not None:
             clauses = [(tantivy.Occur.Must, query)]
-            for key, value in filters.items():
+            for key, value in (filters or {}).items():
                 if key not in FILTER_KEYS:
                     return []
                 clauses.append((tantivy.Occur.Must, self._term(key, value)))
+            if within is not None:
+                sources = tantivy.Query.term_set_query(self._schema, "source", sorted(within))
+                clauses.append((tantivy.Occur.Must, sources))
             query = tantivy.Query.boolean_query(clauses)
         searcher = self._index.searcher()
         limit = max(k * 2, 20)
@@ -303,6 +308,20 @@ class LexicalIndex:
             if len(hits) < limit:
                 return found
             limit *= 4  # old versions crowded the top: look further
+
+    def versions_using(self, term: str, limit: int) -> set[tuple[str, str]] | None:
+        """The document versions (source, content hash) with a chunk holding `term`; None when
+        more than `limit` chunks hold it (a common word says nothing about where to look)."""
+        searcher = self._index.searcher()
+        query = self._term("terms", term)
+        hits = searcher.search(query, limit + 1, count=False).hits
+        if len(hits) > limit:
+            return None
+        found: set[tuple[str, str]] = set()
+        for _, address in hits:
+            document = searcher.doc(address)
+            found.add((str(document.get_first("source")), str(document.get_first("content_hash"))))
+        return found
 
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, IndexedChunk]:
         """What the index holds of these chunks, by id (absent ids are left out)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from store.client import StoreHandle
@@ -44,13 +44,15 @@ class LexicalView:
         k: int,
         weights: Sequence[float] | None = None,
         filters: dict[str, str] | None = None,
+        within: Collection[str] | None = None,
     ) -> list[tuple[IndexedChunk, float]]:
-        """Top-k live chunks with their BM25 scores."""
+        """Top-k live chunks with their BM25 scores (of the documents `within`, when given)."""
         return self.index.search(
             terms,
             k,
             weights=weights,
             filters=filters,
+            within=within,
             accept=lambda chunk: self.live.get(chunk.source) == chunk.content_hash,
         )
 

@@ -18,31 +18,26 @@ import numpy as np
 from knowledge.domain import Domain
 from knowledge.domain.glossary import Concept
 from knowledge.domain.topics import VendorBook
+from knowledge.retrieval.fusion import DENSE, LEXICAL, NAMES, SENTENCE, Ranking, diversify, fuse
 from knowledge.retrieval.index import LiveIndex, Snapshot
+from knowledge.retrieval.scope import NameScopes, named_forms
 from knowledge.retrieval.text import tokenize
 from knowledge.retrieval.translations import default_translations
 from store.language import detect_lang
 from store.schema import Chunk
 from store.sentences import split_sentences
 
-RRF_K = 60
 CANDIDATES = 40
 SENTENCE_CANDIDATES = 40
 # The sentence ranking counts half a ranking in the fusion: at a full one, Chinese sentences of the
 # bundled corpus crowded a Chinese question's English answer out of the top 5 (e5 favours its own
 # language sentence by sentence more than chunk by chunk); at half, no bundled question lost.
 SENTENCE_WEIGHT = 0.5
-# The other language's own dense ranking counts twice: on the three evaluation corpora
-# (docs/evaluation.md) one gained recall and cited sources, the others were unchanged; at three
-# one of them lost sources.
-OTHER_LANGUAGE_WEIGHT = 2.0
 EXPANSION_WEIGHT = 0.6
 # The question's words in the other language (retrieval/translations) join the BM25 query, so
 # the lexical side finds the other language's chunks too: each word's translations that the
 # store uses share this weight (a dictionary gives alternatives, not one word's several senses).
 TRANSLATION_WEIGHT = 0.6
-MAX_PER_SOURCE = 2
-DUPLICATE_JACCARD = 0.8
 VENDOR_PENALTY = 0.6
 VENDOR_BOOST = 1.3
 LINK_LIST_PENALTY = 0.3
@@ -52,6 +47,9 @@ LANG_CANDIDATES = 10
 # the store the question is about.
 DISTINCTIVE_SHARE = 0.5
 NAME_BOOST = 1.5
+# The documents of a product the question names (retrieval/scope): where the answer is, whatever
+# the question's language.
+SCOPE_BOOST = 3.0
 NAMING_LIMIT = 5000
 SENTENCE_CACHE_CHUNKS = 2000  # about 25 MB of vectors
 _URL = re.compile(r"https?://\S+")
@@ -106,6 +104,7 @@ class HybridRetriever:
         # never goes stale); bounded, and thread-safe for the bot's worker threads.
         self._sentences: OrderedDict[str, list[tuple[str, np.ndarray]]] = OrderedDict()
         self._sentences_lock = threading.Lock()
+        self.scopes = NameScopes(index.lexical.versions_using)
 
     def retrieve(self, query: str, k: int = 5, filters: dict[str, str] | None = None) -> Retrieval:
         """The k best chunks for `query`, restricted to chunks matching `filters`."""
@@ -130,42 +129,65 @@ class HybridRetriever:
         lexical = [(chunk.id, score) for chunk, score in found]
         shapes = {chunk.id: chunk.terms for chunk, _ in found}
         named = named_vendors(query, snapshot, self.vendor_book())
-        rankings: list[tuple[list[str], float]] = [
-            ([chunk_id for chunk_id, _ in dense], 1.0),
-            ([chunk_id for chunk_id, _ in lexical], 1.0),
-            (self._by_sentence(vector), SENTENCE_WEIGHT),
+        rankings = [
+            Ranking([chunk_id for chunk_id, _ in dense], DENSE),
+            Ranking([chunk_id for chunk_id, _ in lexical], LEXICAL),
+            Ranking(self._by_sentence(vector), SENTENCE, SENTENCE_WEIGHT),
         ]
 
-        def add_ranking(
-            where: dict[str, Any] | None, contains: str = "", top: int = 10, weight: float = 1.0
+        def add_dense(
+            where: dict[str, Any] | None, family: str = DENSE, contains: str = "", top: int = 10
         ) -> None:
             nonlocal dense
             own = self._dense(snapshot, vector, where, records, contains)
-            rankings.append(([chunk_id for chunk_id, _ in own[:top]], weight))
+            rankings.append(Ranking([chunk_id for chunk_id, _ in own[:top]], family))
             seen = {chunk_id for chunk_id, _ in dense}
             dense = dense + [hit for hit in own if hit[0] not in seen]
 
+        def add_lexical(
+            terms: list[str], weights: list[float], where: dict[str, str], within: frozenset[str]
+        ) -> None:
+            found = snapshot.lexical.search(
+                terms, CANDIDATES, weights=weights, filters=where, within=within or None
+            )
+            shapes.update((chunk.id, chunk.terms) for chunk, _ in found)
+            rankings.append(Ranking([chunk.id for chunk, _ in found], LEXICAL))
+
         if named and not filters:
             # The named vendor's own chunks compete even when generic chunks crowd the top.
-            add_ranking({"vendor": {"$in": sorted(named)}})
+            add_dense({"vendor": {"$in": sorted(named)}})
+        names_typed = named_forms(query)
+        scope = self.scopes.scope(
+            (term for form in names_typed for term in tokenize(form)[:1]), snapshot.live
+        )
+        in_scope = [{"source": {"$in": sorted(scope)}}] if scope else []
         if not (filters and "lang" in filters):
-            # A multilingual model still ranks text in the question's language higher than the
-            # same content in another: each language's own best chunks get a ranking of their
-            # own, so an English question finds the Chinese passage that answers it, and back.
-            # The other language's counts more: every other ranking favours the question's.
-            asked_in = detect_lang(query)
+            # A multilingual model ranks text in the question's language above the same content
+            # in the other: each language's best chunks rank on their own (in the documents of a
+            # product the question names, too), and the fusion takes a chunk's best place.
             for lang in LANGS:
-                weight = 1.0 if lang == asked_in else OTHER_LANGUAGE_WEIGHT
-                add_ranking(
-                    _where({**(filters or {}), "lang": lang}), top=LANG_CANDIDATES, weight=weight
-                )
+                add_dense(_where({**(filters or {}), "lang": lang}), top=LANG_CANDIDATES)
+                if scope:
+                    where = _where({**(filters or {}), "lang": lang}, *in_scope)
+                    add_dense(where, top=LANG_CANDIDATES)
+            # The question in the other language's words: its names as typed (both languages
+            # write "WebRTC" alike) and its words' translations, in that language's chunks.
+            crossing = [term for form in names_typed for term in tokenize(form)]
+            extra, extra_weights = translated_terms(
+                translations, crossing, snapshot.lexical.idf, weight=1.0
+            )
+            other = {**(filters or {}), "lang": "en" if detect_lang(query) == "zh" else "zh"}
+            for within in {frozenset(), scope}:
+                add_lexical(crossing + extra, [1.0] * len(crossing) + extra_weights, other, within)
         names = distinctive_names(query, snapshot.lexical.idf, snapshot.lexical.size)
-        naming = self._sources_naming(names)
+        # Only a name marks the documents about it: a rare ordinary word ("behind") marks
+        # documents of the question's language, not those about its subject.
+        naming = self._sources_naming([name for name in names if name in names_typed])
         for name in names:
             # The question names something specific (a product, a setting): the chunks that
-            # mention it get a ranking of their own, whatever language the question is in.
-            add_ranking(_where(filters), contains=name, top=LANG_CANDIDATES)
-        fused = _fuse_weighted(rankings)
+            # mention it rank of their own, whatever language the question is in.
+            add_dense(_where(filters), NAMES, contains=name, top=LANG_CANDIDATES)
+        fused = fuse(rankings)
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
         missing = [chunk_id for chunk_id in fused if chunk_id not in dense_scores]
@@ -184,6 +206,8 @@ class HybridRetriever:
             chunk = records[chunk_id]
             if chunk.source in naming:
                 fused[chunk_id] *= NAME_BOOST
+            if chunk.source in scope:
+                fused[chunk_id] *= SCOPE_BOOST
             if _mostly_links(chunk.text):
                 fused[chunk_id] *= LINK_LIST_PENALTY  # a list of sources answers nothing itself
             if chunk.doc_type == "vendor":
@@ -192,7 +216,7 @@ class HybridRetriever:
                 fused[chunk_id] *= VENDOR_BOOST if chunk.vendor in named else VENDOR_PENALTY
         ordered = sorted(fused, key=lambda chunk_id: -fused[chunk_id])
         shapes.update(snapshot.terms([c for c in ordered if c not in shapes]))
-        chosen = _diversify(records, shapes, ordered, k)
+        chosen = diversify(records, shapes, ordered, k)
         hits = tuple(
             Hit(
                 chunk=records[chunk_id],
@@ -328,21 +352,22 @@ def named_vendors(query: str, snapshot: Snapshot, vendors: VendorBook) -> set[st
     return {vendor for vendor in snapshot.vendor_names if vendors.names_vendor(query, vendor)}
 
 
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._\-][A-Za-z0-9]+)*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._\-][A-Za-z0-9]+)*")
 
 
 def distinctive_names(
     query: str, idf: Callable[[str], float], size: int, limit: int = 2
 ) -> list[str]:
-    """The Latin names in a query that few chunks of the store use ("NimbusRTC", "jitter_buffer",
-    "WHIP"), rarest first, as typed: each narrows retrieval to what the question is about,
-    across languages (a Chinese question names an English product the same way)."""
+    """The Latin words of a query that few chunks of the store use ("NimbusRTC",
+    "jitter_buffer", "WHIP", "tampered"), rarest first, as typed: each narrows retrieval to what
+    the question is about, across languages (a Chinese question names an English product the
+    same way)."""
     if size < 20:
         return []
     rare = DISTINCTIVE_SHARE * size
     floor = math.log(1 + (size - rare + 0.5) / (rare + 0.5))
     scored: dict[str, float] = {}
-    for match in _NAME.finditer(query):
+    for match in _WORD.finditer(query):
         form = match.group(0)
         terms = tokenize(form)
         if len(form) < 3 or len(terms) != 1:
@@ -357,10 +382,11 @@ def translated_terms(
     translations: Sequence[tuple[str, frozenset[str]]],
     taken: Sequence[str],
     idf: Callable[[str], float],
+    weight: float = TRANSLATION_WEIGHT,
 ) -> tuple[list[str], list[float]]:
     """The translations to add to a BM25 query, with their weights: those the store uses
-    (idf above 0), not already in the query, each word's share of TRANSLATION_WEIGHT split
-    by the square root of how many there are."""
+    (idf above 0), not already in the query, each word's share of `weight` split by the
+    square root of how many there are."""
     seen = set(taken)
     terms: list[str] = []
     weights: list[float] = []
@@ -369,7 +395,7 @@ def translated_terms(
         seen.update(present)
         for other in present:
             terms.append(other)
-            weights.append(TRANSLATION_WEIGHT / math.sqrt(len(present)))
+            weights.append(weight / math.sqrt(len(present)))
     return terms, weights
 
 
@@ -379,10 +405,10 @@ def _mostly_links(text: str) -> bool:
     return linked > 0.4 * max(len(text), 1)
 
 
-def _where(filters: dict[str, str] | None) -> dict[str, Any] | None:
-    if not filters:
+def _where(filters: dict[str, str] | None, *more: dict[str, Any]) -> dict[str, Any] | None:
+    clauses = [{key: value} for key, value in (filters or {}).items()] + list(more)
+    if not clauses:
         return None
-    clauses = [{key: value} for key, value in filters.items()]
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
@@ -390,56 +416,3 @@ def _matches(chunk: Chunk, filters: dict[str, str] | None) -> bool:
     """True when the chunk's metadata has every filtered value."""
     metadata = chunk.metadata()
     return all(metadata.get(key) == value for key, value in (filters or {}).items())
-
-
-def _fuse(*rankings: Sequence[str]) -> dict[str, float]:
-    """Reciprocal rank fusion: rank agreement matters, raw scores of unlike systems do not."""
-    return _fuse_weighted([(ranking, 1.0) for ranking in rankings])
-
-
-def _fuse_weighted(rankings: Sequence[tuple[Sequence[str], float]]) -> dict[str, float]:
-    """Reciprocal rank fusion with a weight per ranking."""
-    fused: dict[str, float] = {}
-    for ranking, weight in rankings:
-        for rank, chunk_id in enumerate(ranking):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
-    return fused
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
-
-
-def _diversify(
-    records: dict[str, Chunk],
-    shapes: dict[str, tuple[str, ...]],
-    ordered: Sequence[str],
-    k: int,
-) -> list[str]:
-    """Drop near-duplicates, and let no document take more than MAX_PER_SOURCE of the k places
-    while other documents have relevant chunks."""
-    chosen: list[str] = []
-    seen_shapes: list[set[str]] = []
-    per_source: dict[str, int] = {}
-    deferred: list[str] = []
-    for chunk_id in ordered:
-        chunk = records[chunk_id]
-        terms = shapes.get(chunk_id)
-        shape = set(terms) if terms is not None else set(tokenize(chunk.text))
-        if any(_jaccard(shape, other) >= DUPLICATE_JACCARD for other in seen_shapes):
-            continue
-        if per_source.get(chunk.source, 0) >= MAX_PER_SOURCE:
-            deferred.append(chunk_id)
-            continue
-        chosen.append(chunk_id)
-        seen_shapes.append(shape)
-        per_source[chunk.source] = per_source.get(chunk.source, 0) + 1
-        if len(chosen) == k:
-            return chosen
-    for chunk_id in deferred:
-        if len(chosen) == k:
-            break
-        chosen.append(chunk_id)
-    return chosen

@@ -10,7 +10,7 @@ from knowledge.api import Turn
 from knowledge.domain.glossary import Glossary, Term, default_glossary
 from knowledge.retrieval.followup import is_follow_up, retrieval_query
 from knowledge.retrieval.lexical import BM25Index
-from knowledge.retrieval.retriever import _fuse, _fuse_weighted
+from knowledge.retrieval.fusion import DENSE, LEXICAL, Ranking, fuse
 from knowledge.retrieval.text import tokenize
 from store.language import detect_lang
 from store.sentences import split_sentences
@@ -113,9 +113,9 @@ def test_bm25_respects_the_filter_mask() -> None:
 
 
 def test_reciprocal_rank_fusion_rewards_agreement() -> None:
-    fused = _fuse([1, 2, 3], [3, 1, 4])
-    assert max(fused, key=lambda doc: fused[doc]) == 1
-    assert fused[3] > fused[2] > fused[4] * 0.99
+    fused = fuse([Ranking(["1", "2", "3"], DENSE), Ranking(["3", "1", "4"], LEXICAL)])
+    assert max(fused, key=lambda doc: fused[doc]) == "1"
+    assert fused["3"] > fused["2"] > fused["4"] * 0.99
 
 
 def test_follow_ups_borrow_the_previous_question_with_the_topic_replaced() -> None:
@@ -130,8 +130,17 @@ def test_follow_ups_borrow_the_previous_question_with_the_topic_replaced() -> No
 
 
 def test_a_weighted_ranking_counts_as_much_as_its_weight() -> None:
-    plain = _fuse(["a", "b"], ["b", "a"])
+    plain = fuse([Ranking(["a", "b"], DENSE), Ranking(["b", "a"], LEXICAL)])
     assert plain["a"] == plain["b"]
-    weighted = _fuse_weighted([(["a", "b"], 1.0), (["b", "a"], 2.0)])
+    weighted = fuse([Ranking(["a", "b"], DENSE), Ranking(["b", "a"], LEXICAL, 2.0)])
     assert weighted["b"] > weighted["a"]
-    assert _fuse_weighted([(["a"], 2.0)])["a"] == 2 * _fuse(["a"])["a"]
+    assert fuse([Ranking(["a"], DENSE, 2.0)])["a"] == 2 * fuse([Ranking(["a"], DENSE)])["a"]
+
+
+def test_rankings_of_one_family_count_once_at_a_chunk_best_place() -> None:
+    # The whole store's dense ranking and the other language's: the first of each stands as
+    # high as the other, and a chunk both rank first does not count twice.
+    fused = fuse([Ranking(["zh1", "en1"], DENSE), Ranking(["en1", "en2"], DENSE)])
+    assert fused["zh1"] == fused["en1"] > fused["en2"]
+    lexical = fuse([Ranking(["zh1"], DENSE), Ranking(["en1"], DENSE), Ranking(["en1"], LEXICAL)])
+    assert lexical["en1"] > lexical["zh1"]

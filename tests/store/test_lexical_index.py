@@ -163,3 +163,19 @@ def test_ingest_writes_the_index_as_it_publishes(
     assert index.versions() == store.registry.live_versions()
     assert catch_up(store, index).fetched_documents == 0  # nothing left for the reader to fetch
     assert index.search(tokenize("packet loss"), 1)[0][0].source.endswith("a.md")
+
+
+def test_search_within_some_documents_and_where_a_term_occurs(tmp_path: Path) -> None:
+    index = LexicalIndex(tmp_path / "index")
+    chunks = [
+        Chunk(text="foo relay settings", source="a/one.md", chunk_index=0, content_hash="v1"),
+        Chunk(text="foo relay ports", source="b/two.md", chunk_index=0, content_hash="v1"),
+        Chunk(text="bar relay", source="b/three.md", chunk_index=0, content_hash="v2"),
+    ]
+    index.upsert(chunks)
+    index.publish([("a/one.md", "v1"), ("b/two.md", "v1"), ("b/three.md", "v2")])
+    within = {chunk.source for chunk, _ in index.search(["relay"], 5, within={"b/two.md"})}
+    assert within == {"b/two.md"}
+    assert index.versions_using("foo", 10) == {("a/one.md", "v1"), ("b/two.md", "v1")}
+    assert index.versions_using("relay", 2) is None  # held by more chunks than the limit
+    assert index.versions_using("absent", 10) == set()
