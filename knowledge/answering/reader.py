@@ -27,6 +27,9 @@ from knowledge.answering.shapes import (
     is_lead_in,
     is_list_item,
     is_self_introduction,
+    is_table_row,
+    table_cells,
+    table_header,
 )
 from knowledge.retrieval.retriever import Hit, Retrieval
 from knowledge.retrieval.text import tokenize
@@ -190,12 +193,18 @@ def candidates(
         sentences = split_sentences(chunk.text)
         for index, sentence in enumerate(sentences):
             lang = detect_lang(sentence)
-            if len(sentence.strip()) < MIN_CHARS[lang] or is_filler(sentence):
+            header = table_header(sentences, index)
+            if header is not None:
+                if header == index:
+                    continue  # a header row names the columns and answers nothing
+            elif len(sentence.strip()) < MIN_CHARS[lang] or is_filler(sentence):
                 continue
             vector = stored.get(sentence)
             known = vector is not None and query is not None
             cosine = float(np.dot(vector, query)) if known else 0.0
-            share = terms.share(sentence, heading)
+            # A row holds the question's words in its header too ("Versions" of "Firefox").
+            context = heading if header is None else f"{heading} {sentences[header]}"
+            share = terms.share(sentence, context)
             score = W_SEM * _semantic(cosine or hit.dense) + W_LEX * share
             score += RANK_PRIOR / (rank + 1)
             if kind.amount:
@@ -221,6 +230,11 @@ def passage(
     (a lead-in's items), or the list it belongs to (for a list or how-to question)."""
     text = candidate.hit.chunk.text
     sentences = split_sentences(text)
+    header = table_header(sentences, candidate.index)
+    if header is not None:
+        # The row is quoted (verbatim) and read with its header.
+        lines = (sentences[header], candidate.sentence)
+        return Passage(candidate.hit, candidate.sentence, lines, candidate)
     spans = _offsets(text, sentences)
     first = last = candidate.index
     if is_lead_in(candidate.sentence):
@@ -339,6 +353,8 @@ def read(
 def display_lines(lines: Sequence[str], clean: Callable[[str], str]) -> str:
     """A passage as it reads in an answer: its sentences cleaned of markup, one line each when
     it is a list, else as one paragraph."""
+    if len(lines) == 2 and all(is_table_row(line) for line in lines):
+        return table_cells(clean(lines[0]), clean(lines[1]))
     cleaned = [clean(line) for line in lines if clean(line)]
     if len(cleaned) > 1 and any(is_list_item(line) for line in lines[1:]):
         return "\n".join(cleaned[:1] + [f"– {line}" for line in cleaned[1:]])

@@ -6,6 +6,7 @@ introducing itself). Decided from the text, never from a list of one corpus's he
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from store.language import HAN, has_han
 
@@ -101,11 +102,74 @@ def is_question(sentence: str) -> bool:
     return bool(_QUESTION_END.search(_MARKUP.sub("", sentence).strip()))
 
 
+_NOT_PROSE = re.compile(
+    r"^\s*#"  # a comment: headings never stay in a chunk's text, so a "#" line is code
+    r"|^\s*\.\w+\("  # a chained method call
+    r"|^\s*--?[A-Za-z][\w-]*(?:[\s=]|$)"  # a command-line flag
+    r"|-->|->>|<--|==>"  # a diagram's arrows
+    r"|[\u2500-\u259f]"  # box drawing and block characters (tables and banners as art)
+)
+_PATH_OR_FLAG = re.compile(r"\s--?[A-Za-z]|(?:^|\s)\.{0,2}/\w|\w/[\w.-]+/")
+
+
+def _is_command(text: str) -> bool:
+    """A shell command line: a lowercase program name first, a flag or a path in it, and no
+    sentence's end ("openssl genrsa -out /etc/x.key", "chmod g+r /etc/x")."""
+    return (
+        bool(re.match(r"[a-z][\w.-]*\s", text))
+        and bool(_PATH_OR_FLAG.search(text))
+        and not _ENDS_SENTENCE.search(text)
+    )
+
+
+def _is_data_dump(text: str) -> bool:
+    """A line of figures without words or a table's pipes (profiler output, a log line)."""
+    tokens = text.split()
+    if len(tokens) < 4 or "|" in text:
+        return False
+    return sum(1 for token in tokens if _DIGIT.search(token)) >= 0.5 * len(tokens)
+
+
+def is_table_row(line: str) -> bool:
+    """A row of a table as Markdown writes it ("Chrome | ✅ | 115+"), a separator row aside."""
+    text = line.strip()
+    return text.count("|") >= 2 and bool(re.search(r"[^\s|:\-]", text))
+
+
+def table_header(lines: Sequence[str], index: int) -> int | None:
+    """The position of the header row of the table `lines[index]` belongs to (the first row of
+    its run of rows), or None when it is no table row."""
+    if not is_table_row(lines[index]):
+        return None
+    first = index
+    while first > 0 and is_table_row(lines[first - 1]):
+        first -= 1
+    return first
+
+
+def table_cells(header: str, row: str) -> str:
+    """A row read with its header, cell by cell ("Browser: Firefox · Versions: 115+"): on a
+    phone a bare row of pipes says nothing."""
+    names = [cell.strip() for cell in header.strip().strip("|").split("|")]
+    values = [cell.strip() for cell in row.strip().strip("|").split("|")]
+    pairs = []
+    for position, value in enumerate(values):
+        if not value:
+            continue
+        name = names[position] if position < len(names) else ""
+        pairs.append(f"{name}: {value}" if name and name != value else value)
+    return " · ".join(pairs)
+
+
 def is_code(sentence: str) -> bool:
     """A command, a configuration line or a code fragment, not prose."""
     text = sentence.strip()
-    if _CODE_LINE.match(text):
+    if _CODE_LINE.match(text) or _NOT_PROSE.search(text):
         return True
+    if not has_han(text) and (
+        not re.search(r"\s", text) or _is_command(text) or _is_data_dump(text)
+    ):
+        return True  # an identifier, a path or an image name, a command, figures without words
     if text.count("`") >= 2 and len(_MARKUP.sub("", text)) < 60:
         return True
     letters = len(re.findall(rf"[A-Za-z{HAN}]", text))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from knowledge.answering.questions import question_kind
-from knowledge.answering.reader import Thresholds, read
+from knowledge.answering.reader import Thresholds, display_lines, read
 from knowledge.answering.shapes import (
     has_figure,
     is_code,
@@ -229,3 +229,41 @@ def test_a_sentence_introducing_a_list_mid_line_brings_the_list() -> None:
     question = "Which ports do we have to open in the firewall?"
     found = read(question, retrieval(question, doc), idf, {}, Thresholds())
     assert "10000 UDP" in found.passages[0].quote and "Restart" not in found.passages[0].quote
+
+
+def test_code_and_markup_lines_are_filler() -> None:
+    for code in (
+        "# Overwrite by env SERVER_TCP_LISTEN",
+        ".setAudioMuted(false)",
+        "0     0%   100%    512.75kB  9.97%  example.org/server/internal/conf.init",
+        "acme/streamer:1.4-latest",
+        "openssl genrsa -out /etc/acme/token.key 2048",
+        "-framework ios/sdk/out/device.xcarchive",
+        "A --> PUSH[fa:fa-car Push streaming]",
+        "█████▀ ▄██████  Acme Launcher v0.1",
+        "Acme_Open_Source_White_Paper.pdf",
+    ):
+        assert is_filler(code), code
+    for prose in (
+        "Acme is licensed under the AGPL-3.0-only.",
+        "Start the server with the -c flag to pick a configuration file.",
+        "RTT为100ms时，延迟约为300ms；",
+    ):
+        assert not is_filler(prose), prose
+
+
+def test_a_bare_table_row_is_read_with_its_header_and_the_header_never_answers() -> None:
+    doc = chunk(
+        "Measured on a laptop:\n"
+        "Server | CPU | Memory | Connections\n"
+        "Acme | 72.9% | 38MB | 2503\n"
+        "Other | 80.1% | 90MB | 2400"
+    )
+    question = "How much memory did Acme use with 2500 connections?"
+    vectors = vectors_for(doc, {"Acme | 72.9%": 0.9, "Server | CPU": 0.95})
+    found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
+    point = found.passages[0]
+    assert point.quote == "Acme | 72.9% | 38MB | 2503"  # verbatim, for the citation
+    assert display_lines(point.lines, str) == (
+        "Server: Acme · CPU: 72.9% · Memory: 38MB · Connections: 2503"
+    )

@@ -9,8 +9,8 @@ import pytest
 from knowledge.api import Turn
 from knowledge.domain.glossary import Glossary, Term, default_glossary
 from knowledge.retrieval.followup import is_follow_up, retrieval_query
-from knowledge.retrieval.lexical import BM25Index
 from knowledge.retrieval.fusion import DENSE, LEXICAL, Ranking, fuse
+from knowledge.retrieval.lexical import BM25Index
 from knowledge.retrieval.text import tokenize
 from store.language import detect_lang
 from store.sentences import split_sentences

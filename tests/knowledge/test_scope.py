@@ -33,7 +33,8 @@ def test_names_are_words_shaped_like_names_not_ordinary_words() -> None:
 
 def test_every_latin_word_of_a_chinese_question_is_a_name() -> None:
     assert named_forms("用streambox录制直播时崩溃会丢多少？") == ["streambox"]
-    assert named_forms("Foo 的源站(Origin)和边缘(Edge)之间用什么协议？") == ["Foo", "Origin", "Edge"]
+    found = named_forms("Foo 的源站(Origin)和边缘(Edge)之间用什么协议？")
+    assert found == ["Foo", "Origin", "Edge"]
 
 
 def test_a_product_documentation_set_is_gathered_with_the_pages_that_never_name_it() -> None:
@@ -111,7 +112,9 @@ def _write_two_products(folder: Path) -> None:
 
 
 @pytest.fixture
-def two_products(tmp_path: Path, store_settings: Settings, fake_embedder: object) -> HybridRetriever:
+def two_products(
+    tmp_path: Path, store_settings: Settings, fake_embedder: object
+) -> HybridRetriever:
     docs = tmp_path / "docs"
     _write_two_products(docs)
     Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
