@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from config.settings import Settings
-from ingest.chunking import chunk_document
+from ingest.chunking import TEXT_FORMAT, chunk_document
 from ingest.errors import IngestError
 from ingest.loaders import load_document, read_file
 from ingest.lock import store_lock
@@ -222,12 +222,14 @@ class _Run:
 
     def _embedded_by(self) -> dict[str, str]:
         """Each live source's model identity; a source whose sentences are missing or of another
-        SENTENCE_VERSION counts as embedded by no model, so it is embedded again (backfill)."""
+        SENTENCE_VERSION, or whose chunks an older TEXT_FORMAT cut, counts as embedded by no
+        model, so it is read and embedded again (a better loader reaches stored documents)."""
         sentences = self.store.registry.sentence_versions()
+        formats = self.store.registry.text_formats()
         return {
             source: embedder
             for source, embedder in self.store.registry.embedders().items()
-            if sentences.get(source) == SENTENCE_VERSION
+            if sentences.get(source) == SENTENCE_VERSION and formats.get(source) == TEXT_FORMAT
         }
 
     def _digests(self, targets: list[Target]) -> dict[str, str | IngestError]:
@@ -379,7 +381,7 @@ class _Run:
         self.store.sentences.write(*sentences)
         versions = [(item.target.source, item.digest) for item in items]
         self.store.registry.publish_many(
-            versions, self.embedder.identity, sentences=SENTENCE_VERSION
+            versions, self.embedder.identity, sentences=SENTENCE_VERSION, text_format=TEXT_FORMAT
         )
         new_ids = {chunk.id for chunk in chunks}
         stale = [

@@ -12,6 +12,10 @@ if TYPE_CHECKING:
 _PLACEHOLDER_VECTOR = [0.0, 0.0]
 
 
+def _number(value: object) -> int:
+    return int(value) if isinstance(value, int | float) else 0
+
+
 def _record_id(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()[:32]
 
@@ -36,16 +40,21 @@ class DocumentRegistry:
         with (0: published before sentences were kept, so it has none)."""
         return {source: record[2] for source, record in self._records().items()}
 
-    def _records(self) -> dict[str, tuple[str, str, int]]:
+    def text_formats(self) -> dict[str, int]:
+        """Every live source and the ingest text format its chunks were cut with (0: published
+        before formats were recorded)."""
+        return {source: record[3] for source, record in self._records().items()}
+
+    def _records(self) -> dict[str, tuple[str, str, int, int]]:
         records = self._collection.get(include=["metadatas"])
-        found: dict[str, tuple[str, str, int]] = {}
+        found: dict[str, tuple[str, str, int, int]] = {}
         for metadata in records.get("metadatas") or []:
             if metadata:
-                sentences = metadata.get("sentences", 0)
                 found[str(metadata.get("source", ""))] = (
                     str(metadata.get("content_hash", "")),
                     str(metadata.get("embedder", "")),
-                    int(sentences) if isinstance(sentences, int | float) else 0,
+                    _number(metadata.get("sentences", 0)),
+                    _number(metadata.get("text_format", 0)),
                 )
         return found
 
@@ -62,10 +71,15 @@ class DocumentRegistry:
         self.publish_many([(source, content_hash)], embedder)
 
     def publish_many(
-        self, versions: list[tuple[str, str]], embedder: str = "", sentences: int = 0
+        self,
+        versions: list[tuple[str, str]],
+        embedder: str = "",
+        sentences: int = 0,
+        text_format: int = 0,
     ) -> None:
         """Publish several documents' versions, embedded by the model `embedder` names, with
-        their sentences stored as store.sentences version `sentences` (0: none), in one call.
+        their sentences stored as store.sentences version `sentences` (0: none) and their chunks
+        cut by ingest text format `text_format`, in one call.
         Each document switches by one record write, so even a call cut short leaves every
         document wholly old or wholly new."""
         if not versions:
@@ -79,6 +93,7 @@ class DocumentRegistry:
                     "content_hash": digest,
                     "embedder": embedder,
                     "sentences": sentences,
+                    "text_format": text_format,
                 }
                 for source, digest in versions
             ],

@@ -119,6 +119,29 @@ def test_a_store_ingested_before_sentences_were_kept_is_backfilled(
     assert _sync(store_settings, fake_embedder, docs).unchanged == 2
 
 
+def test_documents_cut_by_an_older_text_format_are_read_again(
+    store_settings: Settings, fake_embedder: object, docs: Path
+) -> None:
+    from ingest.chunking import TEXT_FORMAT
+    from store.sentences import SENTENCE_VERSION
+
+    _sync(store_settings, fake_embedder, docs)
+    store = open_store(store_settings)
+    assert set(store.registry.text_formats().values()) == {TEXT_FORMAT}
+    # As a release before the current loaders left it: same files, same model, older cut.
+    for source, digest in store.registry.live_versions().items():
+        store.registry.publish_many(
+            [(source, digest)],
+            "fake-hash-embedder",
+            sentences=SENTENCE_VERSION,
+            text_format=TEXT_FORMAT - 1,
+        )
+    report = _sync(store_settings, fake_embedder, docs)
+    assert (report.updated, report.unchanged) == (2, 0)
+    assert set(open_store(store_settings).registry.text_formats().values()) == {TEXT_FORMAT}
+    assert _sync(store_settings, fake_embedder, docs).unchanged == 2
+
+
 def test_a_model_change_re_embeds_the_sentences(
     store_settings: Settings, fake_embedder: object, docs: Path
 ) -> None:
