@@ -50,6 +50,7 @@ NAME_BOOST = 1.5
 # The documents of a product the question names (retrieval/scope): where the answer is, whatever
 # the question's language.
 SCOPE_BOOST = 3.0
+MAX_SCOPE_FILTER = 2000
 NAMING_LIMIT = 5000
 SENTENCE_CACHE_CHUNKS = 2000  # about 25 MB of vectors
 _URL = re.compile(r"https?://\S+")
@@ -160,14 +161,17 @@ class HybridRetriever:
         scope = self.scopes.scope(
             (term for form in names_typed for term in tokenize(form)[:1]), snapshot.live
         )
-        in_scope = [{"source": {"$in": sorted(scope)}}] if scope else []
+        # The scope's own dense rankings filter by source, which a very large scope makes slow:
+        # it is then only boosted.
+        searchable = bool(scope) and len(scope) <= MAX_SCOPE_FILTER
+        in_scope = [{"source": {"$in": sorted(scope)}}] if searchable else []
         if not (filters and "lang" in filters):
             # A multilingual model ranks text in the question's language above the same content
             # in the other: each language's best chunks rank on their own (in the documents of a
             # product the question names, too), and the fusion takes a chunk's best place.
             for lang in LANGS:
                 add_dense(_where({**(filters or {}), "lang": lang}), top=LANG_CANDIDATES)
-                if scope:
+                if in_scope:
                     where = _where({**(filters or {}), "lang": lang}, *in_scope)
                     add_dense(where, top=LANG_CANDIDATES)
             # The question in the other language's words: its names as typed (both languages

@@ -113,7 +113,8 @@ class NameScopes:
 
     def _of(self, term: str, live: Mapping[str, str]) -> frozenset[str]:
         with self._lock:
-            if self._live is not live:
+            # A snapshot is re-read every minute even when nothing changed: compare contents.
+            if self._live is not live and self._live != live:
                 self._live, self._cache = live, {}
             if term in self._cache:
                 return self._cache[term]
@@ -125,6 +126,6 @@ class NameScopes:
         )
         found = gathered(naming, live)
         with self._lock:
-            if self._live is live:
+            if self._live is live or self._live == live:
                 self._cache[term] = found
         return found

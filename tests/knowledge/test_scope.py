@@ -76,7 +76,9 @@ def test_scopes_are_remembered_until_the_store_changes() -> None:
     assert scopes.scope(["foo"], live) == frozenset(product)
     assert scopes.scope(["foo", "common"], live) == frozenset(product)
     assert calls == ["foo", "common"]
-    changed = dict(live)
+    assert scopes.scope(["foo"], dict(live)) == frozenset(product)  # re-read, the same
+    assert calls == ["foo", "common"]
+    changed = {**live, "bar/new.md": "v1"}
     assert scopes.scope(["foo"], changed) == frozenset(product)
     assert calls == ["foo", "common", "foo"]
 
