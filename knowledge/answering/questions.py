@@ -38,6 +38,28 @@ _YES_NO = re.compile(
 _WHAT_IS = re.compile(r"^\s*what(?:'s| is| are)\s+\w+\s*\??\s*$|是什么\s*[？?]?\s*$", re.I)
 
 
+# The quantity an amount question asks for, by its words: the answer's figure has that unit
+# (shapes.figure_quantities reads the units), so "what bitrate cap" prefers "5Mbps" to "24 hours".
+_QUANTITIES = {
+    "time": re.compile(
+        r"\b(?:latency|delay|lag|how (?:long|fast|soon|quickly)|duration|timeout|wait|"
+        r"seconds?|minutes?|response time|first frame|join time)\b"
+        r"|延迟|时延|多久|多长时间|几秒|几分钟|耗时|超时|首帧|时长",
+        re.IGNORECASE,
+    ),
+    "rate": re.compile(r"\b(?:bit ?rate|bandwidth|throughput|kbps|mbps)\b|码率|比特率|带宽", re.I),
+    "size": re.compile(
+        r"\b(?:memory|ram|disk|storage|file size|how (?:big|large))\b|内存|磁盘|存储|多大", re.I
+    ),
+    "money": re.compile(
+        r"\b(?:price|cost|charge|pay|fee|bill)s?\b|\bhow much (?:is|does|do|will)\b"
+        r"|价格|费用|收费|多少钱|计费|报价",
+        re.IGNORECASE,
+    ),
+    "percent": re.compile(r"\b(?:percent(?:age)?|share|uptime|cpu)\b|百分比|占比|可用性", re.I),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class QuestionKind:
     """The answer shapes a question asks for (several may hold: "how many ports, and which?")."""
@@ -47,6 +69,9 @@ class QuestionKind:
     how: bool = False
     yes_no: bool = False
     definition: bool = False  # "what is X?": the sentence that introduces X is the answer
+    # For an amount: the quantities asked for ("time", "rate", "size", "money", "percent");
+    # empty when the wording names none (a count, a version, a port).
+    quantities: frozenset[str] = frozenset()
 
 
 def question_kind(question: str) -> QuestionKind:
@@ -57,4 +82,5 @@ def question_kind(question: str) -> QuestionKind:
         how=bool(_HOW.search(question)),
         yes_no=bool(_YES_NO.search(question)),
         definition=bool(_WHAT_IS.search(question)),
+        quantities=frozenset(name for name, words in _QUANTITIES.items() if words.search(question)),
     )

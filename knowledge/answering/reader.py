@@ -21,6 +21,7 @@ import numpy as np
 
 from knowledge.answering.questions import QuestionKind, question_kind
 from knowledge.answering.shapes import (
+    figure_quantities,
     has_digit,
     has_figure,
     is_filler,
@@ -48,6 +49,7 @@ SEM_SPAN = 0.15
 W_SEM = 1.0
 W_LEX = 0.8
 FIGURE_BONUS = 0.45
+OTHER_QUANTITY_SHARE = 0.4  # of the bonus, for a figure in another quantity than the one asked
 LIST_BONUS = 0.3
 SELF_INTRO_PENALTY = 0.6
 RANK_PRIOR = 0.15
@@ -172,6 +174,17 @@ def _semantic(cosine: float) -> float:
     return min(max((cosine - SEM_FLOOR) / SEM_SPAN, 0.0), 1.5)
 
 
+def _figure_bonus(sentence: str, kind: QuestionKind) -> float:
+    """What a figure adds for an amount question: all when its unit is of the quantity asked
+    for (or none is named), less when it measures something else ("24 hours" for a bitrate)."""
+    bonus = FIGURE_BONUS / 3 if has_digit(sentence) else 0.0
+    if not has_figure(sentence):
+        return bonus
+    if kind.quantities and not (kind.quantities & figure_quantities(sentence)):
+        return bonus + FIGURE_BONUS * OTHER_QUANTITY_SHARE
+    return bonus + FIGURE_BONUS
+
+
 def candidates(
     retrieval: Retrieval,
     kind: QuestionKind,
@@ -208,8 +221,7 @@ def candidates(
             score = W_SEM * _semantic(cosine or hit.dense) + W_LEX * share
             score += RANK_PRIOR / (rank + 1)
             if kind.amount:
-                score += FIGURE_BONUS if has_figure(sentence) else 0.0
-                score += FIGURE_BONUS / 3 if has_digit(sentence) else 0.0
+                score += _figure_bonus(sentence, kind)
             if (kind.listing or kind.how) and is_lead_in(sentence) and index + 1 < len(sentences):
                 score += LIST_BONUS
             if not kind.definition and is_self_introduction(

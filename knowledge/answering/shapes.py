@@ -61,6 +61,24 @@ def has_figure(sentence: str) -> bool:
     return bool(_FIGURE_UNIT.search(sentence))
 
 
+_UNITS = {
+    "time": re.compile(
+        r"\d\s*(?:ms|milliseconds?|s|secs?|seconds?|minutes?|mins?|hours?|h|days?|weeks?|"
+        r"months?|years?|毫秒|秒|分钟|小时|天|周|个月|年)(?![A-Za-z])",
+        re.IGNORECASE,
+    ),
+    "rate": re.compile(r"\d\s*[kKmMgG]?(?:bps|b/s|bit/s)|\d\s*[kKmMgG]b\b|\d\s*兆"),
+    "size": re.compile(r"\d\s*[kKmMgGtT]i?B\b|\d\s*bytes?\b|\d\s*字节"),
+    "money": re.compile(r"[$¥€£]\s?\d|\d\s*(?:USD|CNY|EUR|dollars?|cents?|元|美元|分钱)"),
+    "percent": re.compile(r"\d\s*[%‰]|百分之"),
+}
+
+
+def figure_quantities(sentence: str) -> frozenset[str]:
+    """The quantities the sentence's figures are in, by their units ("5Mbps" → rate)."""
+    return frozenset(name for name, unit in _UNITS.items() if unit.search(sentence))
+
+
 def has_digit(sentence: str) -> bool:
     """True when the sentence holds any digit."""
     return bool(_DIGIT.search(sentence))

@@ -267,3 +267,20 @@ def test_a_bare_table_row_is_read_with_its_header_and_the_header_never_answers()
     assert display_lines(point.lines, str) == (
         "Server: Acme · CPU: 72.9% · Memory: 38MB · Connections: 2503"
     )
+
+
+def test_an_amount_question_prefers_the_figure_of_the_quantity_it_asks_for() -> None:
+    assert question_kind("What bitrate cap applies by default?").quantities == {"rate"}
+    assert question_kind("服务器要多少内存？").quantities == {"size"}
+    assert question_kind("How many rooms can we open?").quantities == frozenset()
+    doc = chunk(
+        "By default virtual events run round the clock, 24 hours a day.\n"
+        "Operators watch them on a dashboard with many panels and alerts.\n"
+        "By default the input bitrate of virtual events is capped at 5Mbps."
+    )
+    question = "What bitrate cap applies by default to round-the-clock virtual events?"
+    # The hours sentence is closer in meaning and shares more words: only its unit is wrong.
+    vectors = vectors_for(doc, {"24 hours": 0.87, "5Mbps": 0.86})
+    found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
+    assert found.passages[0].quote.endswith("capped at 5Mbps.")
+    assert "24 hours" not in found.passages[0].quote
