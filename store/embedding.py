@@ -1,4 +1,9 @@
-"""The embedding model, loaded once per process, with e5's query/passage prompts applied."""
+"""The embedding model, loaded once per process, with e5's query/passage prompts applied.
+
+The bundled model (a compact rebuild, see store/model_build.py) runs through numpy alone, in
+ingest and in every answering process alike: equal vectors, and a start without torch,
+transformers or sentence-transformers (docs/benchmarks.md, "Two encoders"). Any other
+EMBEDDING_MODEL runs through sentence-transformers."""
 
 from __future__ import annotations
 
@@ -24,14 +29,10 @@ class EmbeddingModelError(Exception):
 
 
 class Embedder:
-    """Embeds passages and queries with one sentence-transformers model."""
+    """Embeds passages and queries with one model: the bundled compact rebuild through numpy
+    (store/numpy_encoder.py, no torch), any other model through sentence-transformers."""
 
     def __init__(self, model_name_or_path: str, batch_size: int = 32) -> None:
-        import logging
-
-        for noisy in ("transformers", "sentence_transformers", "huggingface_hub"):
-            logging.getLogger(noisy).setLevel(logging.ERROR)
-        _quiet_transformers()
         if not model_name_or_path:
             raise EmbeddingModelError("no embedding model configured")
         looks_like_path = os.sep in model_name_or_path or model_name_or_path.startswith(".")
@@ -40,7 +41,7 @@ class Embedder:
                 f"embedding model not found at {model_name_or_path} (run `make setup` to build it)"
             )
         try:
-            self._model = _load_model(model_name_or_path)
+            self._backend = _load_backend(model_name_or_path)
         except (OSError, ValueError) as error:
             raise EmbeddingModelError(
                 f"cannot load embedding model {model_name_or_path!r} offline: {error}"
@@ -48,34 +49,29 @@ class Embedder:
         self.name = model_name_or_path
         self.identity = model_identity(model_name_or_path)
         self.batch_size = batch_size
-        self.dimension = int(self._model.get_embedding_dimension() or 0)
-        prompts = self._model.prompts or {}
-        self._query_prompt = "query" if "query" in prompts else None
-        self._passage_prompt = "passage" if "passage" in prompts else None
-        # Torch releases the GIL, but one model used from many threads at once only thrashes
-        # two cores; a lock keeps requests orderly.
+        self.dimension = self._backend.dimension
+        # Both backends release the GIL in their matrix products, but one model used from many
+        # threads at once only thrashes two cores; a lock keeps requests orderly.
         self._lock = threading.Lock()
+
+    @property
+    def backend(self) -> str:
+        """Which encoder runs the model: "numpy" or "sentence-transformers"."""
+        return self._backend.kind
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings of document chunks, one row each."""
-        return self._encode(texts, self._passage_prompt)
+        return self._encode(texts, "passage")
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings of questions, one row each."""
-        return self._encode(texts, self._query_prompt)
+        return self._encode(texts, "query")
 
-    def _encode(self, texts: list[str], prompt_name: str | None) -> np.ndarray:
+    def _encode(self, texts: list[str], prompt_name: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
-            vectors = self._model.encode(
-                texts,
-                prompt_name=prompt_name,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            vectors = self._backend.encode(texts, prompt_name, self.batch_size)
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -84,7 +80,72 @@ class Embedder:
 
     def count_tokens(self, text: str) -> int:
         """How many model tokens `text` takes (without the prompt and special tokens)."""
+        return self._backend.count_tokens(text)
+
+
+class _NumpyBackend:
+    """The compact rebuild's numpy forward pass: torch is never imported."""
+
+    kind = "numpy"
+
+    def __init__(self, folder: Path) -> None:
+        from store.numpy_encoder import NumpyEncoder, NumpyEncoderError
+
+        try:
+            self._encoder = NumpyEncoder(folder)
+        except NumpyEncoderError as error:
+            raise ValueError(str(error)) from None
+        self._prompts = self._encoder.settings.prompts
+        self.dimension = self._encoder.dimension
+
+    def encode(self, texts: list[str], prompt_name: str, batch_size: int) -> np.ndarray:
+        """See Embedder._encode."""
+        return self._encoder.encode(texts, self._prompts.get(prompt_name, ""), batch_size)
+
+    def count_tokens(self, text: str) -> int:
+        """See Embedder.count_tokens."""
+        return len(self._encoder.tokenizer.tokenize(text))
+
+
+class _SentenceTransformersBackend:
+    """Any sentence-transformers model (a folder or a hub name, offline)."""
+
+    kind = "sentence-transformers"
+
+    def __init__(self, model_name_or_path: str) -> None:
+        import logging
+
+        for noisy in ("transformers", "sentence_transformers", "huggingface_hub"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
+        _quiet_transformers()
+        self._model = _load_model(model_name_or_path)
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
+        prompts = self._model.prompts or {}
+        self._prompts = {name: name for name in ("query", "passage") if name in prompts}
+
+    def encode(self, texts: list[str], prompt_name: str, batch_size: int) -> np.ndarray:
+        """See Embedder._encode."""
+        return self._model.encode(
+            texts,
+            prompt_name=self._prompts.get(prompt_name),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+    def count_tokens(self, text: str) -> int:
+        """See Embedder.count_tokens."""
         return len(self._model.tokenizer.tokenize(text))
+
+
+def _load_backend(model_name_or_path: str) -> _NumpyBackend | _SentenceTransformersBackend:
+    from store.compact_parts import is_compact_rebuild
+
+    folder = Path(model_name_or_path)
+    if folder.is_dir() and is_compact_rebuild(folder):
+        return _NumpyBackend(folder)
+    return _SentenceTransformersBackend(model_name_or_path)
 
 
 def model_identity(model_name_or_path: str) -> str:
@@ -112,15 +173,6 @@ def model_identity(model_name_or_path: str) -> str:
 def _load_model(model_name_or_path: str) -> Any:
     from sentence_transformers import SentenceTransformer
 
-    folder = Path(model_name_or_path)
-    if folder.is_dir():
-        from store.compact_encoder import compact_model_parts, is_compact_rebuild
-
-        if is_compact_rebuild(folder):
-            modules, prompts = compact_model_parts(folder)
-            return SentenceTransformer(
-                modules=modules, prompts=prompts, similarity_fn_name="cosine", device="cpu"
-            )
     return SentenceTransformer(model_name_or_path, device="cpu", local_files_only=True)
 
 
