@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
         scratch = Path(folder)
         settings = load_settings().model_copy(update={"data_dir": scratch / "data"})
-        embedder = get_embedder(settings.embedding_model_path)
+        embedder = get_embedder(settings.embedding_model_path, for_batches=True)
         print("ingest throughput…", file=sys.stderr)
         ingest = bench_ingest(settings, embedder, scratch)
         result["ingest"] = ingest

@@ -129,7 +129,7 @@ def build(size: int, out: Path) -> dict[str, object]:
     shutil.rmtree(out / "chroma", ignore_errors=True)
     shutil.rmtree(out / "data", ignore_errors=True)
     settings = synthetic_settings(load_settings(), out)
-    embedder = get_embedder(settings.embedding_model_path)
+    embedder = get_embedder(settings.embedding_model_path, for_batches=True)
     started = time.perf_counter()
     store = open_store(settings)
     # Written as the store fills, as ingest does: a catch-up from an empty index re-reads and

@@ -1,9 +1,10 @@
 """The embedding model, loaded once per process, with e5's query/passage prompts applied.
 
-The bundled model (a compact rebuild, see store/model_build.py) runs through numpy alone, in
-ingest and in every answering process alike: equal vectors, and a start without torch,
-transformers or sentence-transformers (docs/benchmarks.md, "Two encoders"). Any other
-EMBEDDING_MODEL runs through sentence-transformers."""
+The bundled model (a compact rebuild, see store/model_build.py) runs through numpy alone in
+every answering process (the bot, `knowledge ask`): a start without torch, transformers or
+sentence-transformers. Ingest's big batches run its torch module, which is faster there; the two
+give equal vectors (docs/benchmarks.md, "Two encoders"). Any other EMBEDDING_MODEL runs through
+sentence-transformers."""
 
 from __future__ import annotations
 
@@ -30,9 +31,12 @@ class EmbeddingModelError(Exception):
 
 class Embedder:
     """Embeds passages and queries with one model: the bundled compact rebuild through numpy
-    (store/numpy_encoder.py, no torch), any other model through sentence-transformers."""
+    (store/numpy_encoder.py, no torch), or through its torch module `for_batches` (ingest's big
+    batches, where torch is faster); any other model through sentence-transformers."""
 
-    def __init__(self, model_name_or_path: str, batch_size: int = 32) -> None:
+    def __init__(
+        self, model_name_or_path: str, batch_size: int = 32, *, for_batches: bool = False
+    ) -> None:
         if not model_name_or_path:
             raise EmbeddingModelError("no embedding model configured")
         looks_like_path = os.sep in model_name_or_path or model_name_or_path.startswith(".")
@@ -41,7 +45,7 @@ class Embedder:
                 f"embedding model not found at {model_name_or_path} (run `make setup` to build it)"
             )
         try:
-            self._backend = _load_backend(model_name_or_path)
+            self._backend = _load_backend(model_name_or_path, for_batches)
         except (OSError, ValueError) as error:
             raise EmbeddingModelError(
                 f"cannot load embedding model {model_name_or_path!r} offline: {error}"
@@ -112,13 +116,13 @@ class _SentenceTransformersBackend:
 
     kind = "sentence-transformers"
 
-    def __init__(self, model_name_or_path: str) -> None:
+    def __init__(self, model_name_or_path: str, compact: bool = False) -> None:
         import logging
 
         for noisy in ("transformers", "sentence_transformers", "huggingface_hub"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
         _quiet_transformers()
-        self._model = _load_model(model_name_or_path)
+        self._model = _load_model(model_name_or_path, compact)
         self.dimension = int(self._model.get_embedding_dimension() or 0)
         prompts = self._model.prompts or {}
         self._prompts = {name: name for name in ("query", "passage") if name in prompts}
@@ -139,13 +143,16 @@ class _SentenceTransformersBackend:
         return len(self._model.tokenizer.tokenize(text))
 
 
-def _load_backend(model_name_or_path: str) -> _NumpyBackend | _SentenceTransformersBackend:
+def _load_backend(
+    model_name_or_path: str, for_batches: bool
+) -> _NumpyBackend | _SentenceTransformersBackend:
     from store.compact_parts import is_compact_rebuild
 
     folder = Path(model_name_or_path)
-    if folder.is_dir() and is_compact_rebuild(folder):
+    compact = folder.is_dir() and is_compact_rebuild(folder)
+    if compact and not for_batches:
         return _NumpyBackend(folder)
-    return _SentenceTransformersBackend(model_name_or_path)
+    return _SentenceTransformersBackend(model_name_or_path, compact)
 
 
 def model_identity(model_name_or_path: str) -> str:
@@ -170,9 +177,16 @@ def model_identity(model_name_or_path: str) -> str:
     return name
 
 
-def _load_model(model_name_or_path: str) -> Any:
+def _load_model(model_name_or_path: str, compact: bool) -> Any:
     from sentence_transformers import SentenceTransformer
 
+    if compact:
+        from store.compact_encoder import compact_model_parts
+
+        modules, prompts = compact_model_parts(Path(model_name_or_path))
+        return SentenceTransformer(
+            modules=modules, prompts=prompts, similarity_fn_name="cosine", device="cpu"
+        )
     return SentenceTransformer(model_name_or_path, device="cpu", local_files_only=True)
 
 
@@ -190,28 +204,31 @@ _cache_lock = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def _load(model_name_or_path: str) -> Embedder:
-    return Embedder(model_name_or_path)
+def _load(model_name_or_path: str, for_batches: bool) -> Embedder:
+    return Embedder(model_name_or_path, for_batches=for_batches)
 
 
-def get_embedder(model_name_or_path: str) -> Embedder:
-    """The process-wide embedder for this model: loaded on first use, then shared."""
+def get_embedder(model_name_or_path: str, *, for_batches: bool = False) -> Embedder:
+    """The process-wide embedder for this model: loaded on first use, then shared. Ingest asks
+    `for_batches` (the bundled model then runs on torch, faster on big batches); answering
+    processes do not, and never import torch for the bundled model."""
     with _cache_lock:
-        return _load(model_name_or_path)
+        return _load(model_name_or_path, for_batches)
 
 
 class LazyEmbedder:
     """Loads the model on first use, so runs with nothing to embed (an unchanged re-ingest, a
     store that is down) never pay the seconds it takes to load."""
 
-    def __init__(self, model_name_or_path: str) -> None:
+    def __init__(self, model_name_or_path: str, *, for_batches: bool = False) -> None:
         self.model_name_or_path = model_name_or_path
+        self.for_batches = for_batches
         self.identity = model_identity(model_name_or_path)
 
     @property
     def loaded(self) -> Embedder:
         """The real embedder (loading it now if needed)."""
-        return get_embedder(self.model_name_or_path)
+        return get_embedder(self.model_name_or_path, for_batches=self.for_batches)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """See Embedder.embed_passages."""

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from safetensors import safe_open
+from threadpoolctl import ThreadpoolController
 
 from store.compact_parts import (
     FileRows,
@@ -109,6 +110,7 @@ class NumpyEncoder:
             weights["embeddings.LayerNorm.weight"],
             weights["embeddings.LayerNorm.bias"],
         )
+        self._blas = ThreadpoolController()
         self._layers = [
             _Layer(weights, f"encoder.layer.{i}.") for i in range(int(config["num_hidden_layers"]))
         ]
@@ -179,12 +181,15 @@ class NumpyEncoder:
         key_t = np.ascontiguousarray(qkv[:, :, 1].transpose(0, 2, 3, 1)).reshape(-1, size, width)
         value = np.ascontiguousarray(qkv[:, :, 2].transpose(0, 2, 1, 3)).reshape(-1, width, size)
         query *= np.float32(1.0 / math.sqrt(size))
-        scores = np.matmul(query, key_t).reshape(batch, heads, width, width)
-        scores += bias
-        scores -= scores.max(axis=-1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=-1, keepdims=True)
-        context = np.matmul(scores.reshape(-1, width, width), value)
+        # A stack of small products: OpenBLAS's second thread costs more than it brings (up to
+        # 30 times more on a busy machine, bench.encoder_speed), so they run on one.
+        with self._blas.limit(limits=1, user_api="blas"):
+            scores = np.matmul(query, key_t).reshape(batch, heads, width, width)
+            scores += bias
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context = np.matmul(scores.reshape(-1, width, width), value)
         return (
             context.reshape(batch, heads, width, size)
             .transpose(0, 2, 1, 3)

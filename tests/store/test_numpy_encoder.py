@@ -82,32 +82,22 @@ def test_a_text_embeds_the_same_alone_and_among_longer_ones(numpy_encoder: objec
         assert float(alone @ together[row]) >= 0.99999
 
 
-def test_the_embedder_runs_the_compact_rebuild_through_numpy(embedder: object) -> None:
-    assert embedder.backend == "numpy"  # type: ignore[attr-defined]
-    assert embedder.count_tokens("语聊房 echo") > 0  # type: ignore[attr-defined]
-    assert embedder.embed_passages([]).shape == (0, 384)  # type: ignore[attr-defined]
+def test_answering_processes_get_numpy_and_ingest_gets_torch() -> None:
+    from store.embedding import get_embedder
+
+    answering = get_embedder(str(_model_folder()))
+    assert answering.backend == "numpy"
+    assert answering.count_tokens("语聊房 echo") > 0
+    assert answering.embed_passages([]).shape == (0, 384)
+    assert get_embedder(str(_model_folder()), for_batches=True).backend == "sentence-transformers"
 
 
-_ANSWER_AND_LIST_MODULES = """
-import json, sys
-from pathlib import Path
-from config.settings import Settings
-from ingest.pipeline import Ingestor
-from knowledge.factory import open_assistant
-from store.embedding import get_embedder
+def test_knowledge_ask_imports_no_torch(tmp_path: Path, embedder: object) -> None:
+    """`python -X importtime -m knowledge ask` on a store ingested here: the modules it
+    imported, as Python itself lists them, include none of the heavy ones."""
+    from config.settings import Settings
+    from ingest.pipeline import Ingestor
 
-base = Path(sys.argv[1])
-settings = Settings(data_dir=base / "data", chroma_path=base / "chroma")
-embedder = get_embedder(settings.embedding_model_path)
-report = Ingestor(settings, embedder).sync([base / "docs"])
-answer = open_assistant(settings).ask("语聊房怎么做回声消除？")
-heavy = sorted(name for name in sys.modules if name.split(".")[0] in {heavy})
-print(json.dumps({{"chunks": report.chunks, "answer": answer.to_json(), "heavy": heavy}}))
-"""
-
-
-def test_ingest_and_answer_import_no_torch(tmp_path: Path) -> None:
-    _model_folder()
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "voice-rooms.md").write_text(
@@ -115,9 +105,18 @@ def test_ingest_and_answer_import_no_torch(tmp_path: Path) -> None:
         "# Voice rooms\n\nEcho cancellation matters for voice rooms with many speakers.\n",
         "utf-8",
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LLM_PROVIDER": "none"}
+    settings = Settings(data_dir=tmp_path / "data", chroma_path=tmp_path / "chroma")
+    assert Ingestor(settings, embedder).sync([docs]).chunks >= 1  # type: ignore[arg-type]
+    env = os.environ | {
+        "PYTHONPATH": str(ROOT),
+        "DATA_DIR": str(tmp_path / "data"),
+        "CHROMA_PATH": str(tmp_path / "chroma"),
+        "LLM_PROVIDER": "none",
+    }
+    env.pop("CHROMA_HOST", None)
+    command = [sys.executable, "-X", "importtime", "-m", "knowledge", "ask", "--json"]
     result = subprocess.run(
-        [sys.executable, "-c", _ANSWER_AND_LIST_MODULES.format(heavy=set(HEAVY)), str(tmp_path)],
+        [*command, "语聊房怎么做回声消除？"],
         capture_output=True,
         text=True,
         env=env,
@@ -126,7 +125,11 @@ def test_ingest_and_answer_import_no_torch(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
-    assert figures["chunks"] >= 1
-    assert figures["answer"]
-    assert figures["heavy"] == []
+    assert json.loads(result.stdout)["citations"]
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "numpy" in imported and "chromadb" in imported  # the listing is complete
+    assert imported.isdisjoint(HEAVY)
