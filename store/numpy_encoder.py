@@ -57,18 +57,16 @@ class NumpyEncoderError(Exception):
 
 
 class _Layer:
-    """One encoder layer's weights: float32 matrices (in, out), ready for `rows @ matrix`, and
-    their biases."""
+    """One encoder layer's weights: float32 matrices (out, in), as stored, and their biases."""
 
     def __init__(self, weights: dict[str, np.ndarray], prefix: str) -> None:
         def get(name: str) -> np.ndarray:
-            found = weights[prefix + name]
-            return np.ascontiguousarray(found.T) if found.ndim == 2 else found
+            return weights[prefix + name]
 
         # Query, key and value maps side by side: one matrix product for all three.
         parts = ("query", "key", "value")
         self.qkv = (
-            np.concatenate([get(f"attention.self.{p}.weight") for p in parts], axis=1),
+            np.concatenate([get(f"attention.self.{p}.weight") for p in parts], axis=0),
             np.concatenate([get(f"attention.self.{p}.bias") for p in parts], axis=0),
         )
         self.attention_out = (
@@ -209,9 +207,9 @@ def _read_weights(folder: Path) -> dict[str, np.ndarray]:
             module = name.removesuffix(Q4_VALUES_SUFFIX)
             values = packed.get_tensor(name)
             scales = packed.get_tensor(module + Q4_SCALES_SUFFIX)
-            expanded = values.reshape(-1, QK).astype(np.float32) * scales.reshape(-1, 1).astype(
-                np.float32
-            )
+            # One float32 result and no float32 temporaries: freed temporaries of this size stay
+            # in the heap (glibc raises its mmap threshold after the first free).
+            expanded = np.multiply(values.reshape(-1, QK), scales.reshape(-1, 1), dtype=np.float32)
             weights[module + ".weight"] = expanded.reshape(values.shape)
     with safe_open(str(folder / _FLOAT_FILE), framework="np") as plain:
         for name in plain.keys():  # noqa: SIM118
@@ -225,7 +223,8 @@ def _read_weights(folder: Path) -> dict[str, np.ndarray]:
 
 
 def _linear(inputs: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    out = inputs @ weight
+    # The transposed view goes to BLAS as is (no copy of the matrix).
+    out = inputs @ weight.T
     out += bias
     return out
 
