@@ -5,6 +5,7 @@ as a user runs them:
 - the first answer of `python -m knowledge ask` on its first start after the store was built
   (with the OS page cache dropped when this user may) and after a restart, with peak memory;
 - `ask` p50/p95 warm, beside the naive langchain + Chroma top-k, in the same run;
+- the real bot's memory (bench.bot_rss) after answering on the store;
 - `python -m ingest` of 1,000 new documents into the store, a re-sync of the unchanged folder,
   and their removal again (so the store stays reusable);
 - the lexical index's size on disk.
@@ -19,6 +20,7 @@ import random
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,25 +32,41 @@ NEW_DOCUMENTS = 1000
 
 
 def run_timed(command: list[str], env: dict[str, str], timeout: float) -> dict[str, object]:
-    """Wall time, exit status and peak RSS of one child process."""
+    """Wall time, exit status, peak RSS of this one child process (its own rusage, from
+    wait4) and the load average when it ended."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
-        raise
+    outputs: dict[str, str] = {}
+    readers = [
+        threading.Thread(target=lambda n=n, s=s: outputs.__setitem__(n, s.read()), daemon=True)
+        for n, s in (("out", process.stdout), ("err", process.stderr))
+    ]
+    for reader in readers:
+        reader.start()
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            process.kill()
+            os.wait4(process.pid, 0)
+            raise subprocess.TimeoutExpired(command, timeout)
+        time.sleep(0.02)
     seconds = time.perf_counter() - started
-    # ru_maxrss of the children reaped so far: the largest, which is this one here.
-    import resource
-
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    process.returncode = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join()
     if process.returncode not in (0, 1):
-        raise RuntimeError(f"{command} failed ({process.returncode}): {err[-2000:]}")
-    return {"s": round(seconds, 2), "peak_rss_mb": round(peak_kb / 1024), "stdout": out}
+        raise RuntimeError(f"{command} failed ({process.returncode}): {outputs['err'][-2000:]}")
+    return {
+        "s": round(seconds, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "stdout": outputs["out"],
+    }
 
 
 def drop_page_cache() -> bool:
@@ -72,10 +90,21 @@ def first_answers(env: dict[str, str]) -> dict[str, object]:
         "page_cache_dropped": cold,
         "first_start_s": first["s"],
         "first_start_peak_rss_mb": first["peak_rss_mb"],
+        "first_start_load_average": first["load_average"],
         "restart_s": restart["s"],
         "restart_peak_rss_mb": restart["peak_rss_mb"],
+        "restart_load_average": restart["load_average"],
         "citations": len(answered.get("citations") or []),
     }
+
+
+def bot_memory(env: dict[str, str], out: Path) -> dict[str, object]:
+    """The real bot's RSS on the store (bench.bot_rss, its own process, a fake Telegram)."""
+    command = [sys.executable, "-m", "bench.bot_rss", str(out / "chroma")]
+    measured = run_timed([*command, "--data-dir", str(out / "data"), "--timeout", "600"], env, 1500)
+    figures = json.loads(str(measured["stdout"]).strip().splitlines()[-1])
+    figures["load_average"] = measured["load_average"]
+    return figures
 
 
 def write_documents(folder: Path, count: int) -> None:
@@ -114,7 +143,9 @@ def ingest_figures(env: dict[str, str], out: Path) -> dict[str, object]:
         "new_documents": NEW_DOCUMENTS,
         "ingest_new_s": added["s"],
         "ingest_new_report": json.loads(str(added["stdout"]).strip().splitlines()[-1]),
+        "ingest_new_load_average": added["load_average"],
         "resync_unchanged_s": unchanged["s"],
+        "resync_unchanged_load_average": unchanged["load_average"],
         "resync_unchanged_report": json.loads(str(unchanged["stdout"]).strip().splitlines()[-1]),
         "remove_again_s": removed["s"],
     }
@@ -127,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="store folder")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds of the questions")
     parser.add_argument("--skip-ingest", action="store_true", help="skip the ingest figures")
+    parser.add_argument("--skip-bot", action="store_true", help="skip the bot's memory")
     args = parser.parse_args(argv)
     out = args.out.resolve()
     from bench.__main__ import bench_ask, machine
@@ -151,7 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = synthetic_settings(load_settings(), out)
     print("warm ask latency…", file=sys.stderr)
     result["ask_warm"] = bench_ask(settings, None, args.rounds)
+    result["ask_warm"]["load_average"] = [round(x, 2) for x in os.getloadavg()]  # type: ignore[index]
     save()
+    if not args.skip_bot:
+        print("the bot's memory…", file=sys.stderr)
+        result["bot"] = bot_memory(env, out)
+        save()
     folder = index_dir(settings)  # type: ignore[arg-type]
     size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
     result["lexical_index_disk_mb"] = round(size / 2**20, 1)

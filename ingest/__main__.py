@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     where = locate_store(settings, args.store).description
     try:
-        embedder = LazyEmbedder(settings.embedding_model_path)
+        embedder = LazyEmbedder(settings.embedding_model_path, for_batches=True)
         ingestor = Ingestor(
             settings,
             embedder,

@@ -16,6 +16,8 @@ from knowledge.retrieval.retriever import HybridRetriever
 from store.client import StoreConnectionError, StoreHandle, open_store, with_retries
 from store.embedding import Embedder, get_embedder
 from store.lexical_index import open_lexical_index
+from store.tokens import prepare as prepare_tokenizer
+from store.warmup import StartUp, warm_collections
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +57,28 @@ def open_assistant(
 def open_knowledge(
     settings: Settings, store_dir: Path | None = None, *, connect_attempts: int = 5
 ) -> Knowledge:
-    """The assistant, its store and its embedding model, opened once."""
+    """The assistant, its store and its embedding model, opened once.
+
+    The model, the domain data and jieba load on start-up threads while the store opens, and
+    the store's vector indexes are read into memory before the first question (store.warmup)."""
+    start = StartUp()
+    start.start("embedder", get_embedder, settings.embedding_model_path)
+    start.start("domain", load_domain)
+    start.start("jieba", prepare_tokenizer)
     try:
-        store = with_retries(lambda: open_store(settings, store_dir), attempts=connect_attempts)
-    except StoreConnectionError as error:
-        raise StoreUnavailable(detail=str(error)) from None
-    embedder = get_embedder(settings.embedding_model_path)
-    _warn_about_other_models(store.registry.embedders(), embedder.identity)
-    lexical = open_lexical_index(settings, store_dir)
-    domain = load_domain()
+        try:
+            store = with_retries(lambda: open_store(settings, store_dir), attempts=connect_attempts)
+        except StoreConnectionError as error:
+            raise StoreUnavailable(detail=str(error)) from None
+        start.start("vectors", warm_collections, store)
+        lexical = open_lexical_index(settings, store_dir)
+        embedder: Embedder = start.result("embedder")
+        _warn_about_other_models(store.registry.embedders(), embedder.identity)
+        domain = start.result("domain")
+    except BaseException:
+        start.finish(quietly=True)  # the error at hand is the one to report
+        raise
+    start.finish()
     # Briefings and comparisons retrieve with fixed phrasings: their embeddings are kept.
     retriever = HybridRetriever(LiveIndex(store, lexical), CachedQueries(embedder), domain)
     extractive = KnowledgeAssistant(retriever, domain)

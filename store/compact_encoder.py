@@ -21,15 +21,10 @@ sentence-transformers model for anyone else.
 
 from __future__ import annotations
 
-import json
-import os
-import struct
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import sentencepiece
 import torch
 from safetensors.torch import load_file
 from sentence_transformers.base.modules import InputModule
@@ -37,6 +32,15 @@ from sentence_transformers.sentence_transformer.modules import Normalize, Poolin
 from torch import nn
 from transformers import AutoModel
 
+from store.compact_parts import (
+    POOLING_FOLDER,
+    ArrayRows,
+    FileRows,
+    UnigramTokenizer,
+    compact_settings,
+    expand_rows,
+    is_compact_rebuild,
+)
 from store.model_build import (
     Q4_SCALES_SUFFIX,
     Q4_VALUES_SUFFIX,
@@ -45,29 +49,17 @@ from store.model_build import (
 )
 from store.packed_model import QK
 
-_CONFIG_FILE = "config_sentence_transformers.json"
-_POOLING_FOLDER = "1_Pooling"
-
-
-class UnigramTokenizer:
-    """XLM-R unigram tokenization through SentencePiece; ids are the model's own (no offset)."""
-
-    def __init__(self, model_file: Path) -> None:
-        self._processor = sentencepiece.SentencePieceProcessor(model_file=str(model_file))
-        self.bos_id = self._processor.bos_id()
-        self.eos_id = self._processor.eos_id()
-        self.pad_id = self._processor.pad_id()
-
-    def tokenize(self, text: str) -> list[str]:
-        """The pieces of `text`, without special tokens."""
-        return list(self._processor.encode(text, out_type=str))
-
-    def encode_batch(self, texts: Sequence[str], max_length: int) -> list[list[int]]:
-        """Ids of each text framed by <s> … </s>, cut to `max_length` the way transformers cuts
-        (the end token kept)."""
-        room = max(max_length - 2, 0)
-        encoded = self._processor.encode(list(texts), out_type=int)
-        return [[self.bos_id, *ids[:room], self.eos_id] for ids in encoded]
+# Re-exported: the torch-free parts live in store.compact_parts.
+__all__ = [
+    "ArrayRows",
+    "CompactTransformer",
+    "FileRows",
+    "Q4Embedding",
+    "Q4Linear",
+    "UnigramTokenizer",
+    "compact_model_parts",
+    "is_compact_rebuild",
+]
 
 
 class Q4Linear(nn.Module):
@@ -94,54 +86,6 @@ class Q4Linear(nn.Module):
         return nn.functional.linear(inputs, self.weight_float(), self.bias)
 
 
-class ArrayRows:
-    """Rows of a 4-bit table held in memory (values int8, scales float16)."""
-
-    def __init__(self, values: np.ndarray, scales: np.ndarray) -> None:
-        self.values, self.scales = values, scales
-        self.shape = values.shape
-
-    def read(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The values and scales of `rows`."""
-        return self.values[rows], self.scales[rows]
-
-
-class FileRows:
-    """Rows of a 4-bit table read from its safetensors file on demand, with pread.
-
-    A memory map would do, but every first touch of a row faults in a whole readahead window
-    (128 KiB): a few thousand distinct tokens map most of the table into the process. Reads go
-    through the page cache instead, which the kernel shares and reclaims, and the process holds
-    only the rows of the batch at hand."""
-
-    def __init__(self, path: Path, values_name: str, scales_name: str) -> None:
-        self._file = path.open("rb")
-        (header_length,) = struct.unpack("<Q", self._file.read(8))
-        header = json.loads(self._file.read(header_length))
-        data_start = 8 + header_length
-        values, scales = header[values_name], header[scales_name]
-        if values["dtype"] != "I8" or scales["dtype"] != "F16":
-            raise ValueError(f"{path.name}: unexpected dtypes for {values_name}")
-        self.shape = tuple(values["shape"])
-        self._values_at = data_start + values["data_offsets"][0]
-        self._scales_at = data_start + scales["data_offsets"][0]
-        self._values_width = int(values["shape"][1])
-        self._scales_width = int(scales["shape"][1]) * 2
-
-    def read(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The values and scales of `rows`."""
-        values = self._read_rows(self._values_at, self._values_width, rows)
-        scales = self._read_rows(self._scales_at, self._scales_width, rows)
-        return (
-            np.frombuffer(values, dtype=np.int8).reshape(len(rows), -1),
-            np.frombuffer(scales, dtype=np.float16).reshape(len(rows), -1),
-        )
-
-    def _read_rows(self, start: int, width: int, rows: np.ndarray) -> bytes:
-        fd = self._file.fileno()
-        return b"".join(os.pread(fd, width, start + row * width) for row in rows.tolist())
-
-
 class Q4Embedding(nn.Module):
     """An embedding table stored as 4-bit values (int8) and per-32 float16 scales, of which only
     the rows a batch uses are read."""
@@ -153,15 +97,7 @@ class Q4Embedding(nn.Module):
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """The float32 rows of `ids`."""
-        unique, inverse = np.unique(ids.cpu().numpy(), return_inverse=True)
-        if unique.size and (unique[0] < 0 or unique[-1] >= self.num_embeddings):
-            raise IndexError("token id out of the embedding table")
-        values, scales = self.rows.read(unique)
-        expanded = values.astype(np.float32).reshape(len(unique), -1, QK) * scales.astype(
-            np.float32
-        ).reshape(len(unique), -1, 1)
-        table = torch.from_numpy(expanded.reshape(len(unique), self.embedding_dim))
-        return table[torch.from_numpy(inverse.reshape(ids.shape))]
+        return torch.from_numpy(expand_rows(self.rows, ids.cpu().numpy(), QK))
 
 
 def _swap_in_q4_weights(model: nn.Module, path: Path) -> None:
@@ -236,35 +172,14 @@ class CompactTransformer(InputModule):
         raise NotImplementedError("save the standard sentence-transformers folder instead")
 
 
-def is_compact_rebuild(folder: Path) -> bool:
-    """True when `folder` is a rebuild that carries the compact tokenizer and matrices."""
-    return (
-        all((folder / name).is_file() for name in (TOKENIZER_FILE, Q4_WEIGHTS_FILE))
-        and (folder / _POOLING_FOLDER).is_dir()
-    )
-
-
 def compact_model_parts(folder: Path) -> tuple[list[torch.nn.Module], dict[str, str]]:
     """The modules and prompts of the folder's model, with the compact first module.
 
     Reads the same files sentence-transformers' loader reads, so the model behaves as the
     standard load would (pooling mode, prompts, sequence length)."""
-    config = _read_json(folder / _CONFIG_FILE)
-    max_seq_length = int(
-        _read_json(folder / "sentence_bert_config.json").get("max_seq_length")
-        or _read_json(folder / "tokenizer_config.json").get("model_max_length")
-        or 512
-    )
-    pooling = Pooling.load(str(folder), subfolder=_POOLING_FOLDER)
-    modules: list[torch.nn.Module] = [CompactTransformer(folder, max_seq_length), pooling]
-    if (folder / "2_Normalize").is_dir():
+    settings = compact_settings(folder)
+    pooling = Pooling.load(str(folder), subfolder=POOLING_FOLDER)
+    modules: list[torch.nn.Module] = [CompactTransformer(folder, settings.max_seq_length), pooling]
+    if settings.normalize:
         modules.append(Normalize())
-    prompts = {str(k): str(v) for k, v in (config.get("prompts") or {}).items()}
-    return modules, prompts
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    data = json.loads(path.read_text("utf-8"))
-    return data if isinstance(data, dict) else {}
+    return modules, dict(settings.prompts)

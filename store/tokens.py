@@ -123,3 +123,9 @@ def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
             if "-" in token:
                 terms.extend(_stem(part) for part in token.split("-") if part not in _EN_STOP)
     return terms
+
+
+def prepare() -> None:
+    """Load jieba's dictionary now (half a second), e.g. on a start-up thread, rather than in
+    the first question."""
+    _segmenter()

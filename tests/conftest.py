@@ -247,7 +247,7 @@ def embedder() -> object:
         pytest.skip(f"embedding model not built at {path} (run `make setup`)")
     from store.embedding import get_embedder
 
-    return get_embedder(str(path))
+    return get_embedder(str(path), for_batches=True)
 
 
 _TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_]+", re.UNICODE)

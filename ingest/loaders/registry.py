@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ingest.document import LoadedDocument
 from ingest.errors import IngestError
-from ingest.loaders import docx, html, markdown, pdf, text
 from ingest.loaders.common import Loader
 
 MAX_FILE_BYTES = 50 * 1024 * 1024 - 1
 _MIB = 1024 * 1024
-
-LOADERS: dict[str, Loader] = {
-    ".md": markdown.load,
-    ".markdown": markdown.load,
-    ".txt": text.load,
-    ".html": html.load,
-    ".htm": html.load,
-    ".pdf": pdf.load,
-    ".docx": docx.load,
+_MODULES = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
 }
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset(LOADERS)
+
+
+class _Loaders(Mapping[str, Loader]):
+    """The loader of each suffix, its module imported on first use: a re-sync of unchanged
+    files reads none, and pypdf and python-docx cost half a second to import."""
+
+    def __getitem__(self, suffix: str) -> Loader:
+        module = importlib.import_module(f"ingest.loaders.{_MODULES[suffix]}")
+        return module.load  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+
+LOADERS: Mapping[str, Loader] = _Loaders()
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_MODULES)
 
 
 def load_document(path: Path, data: bytes | None = None) -> LoadedDocument:

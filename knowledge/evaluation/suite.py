@@ -40,7 +40,7 @@ def ingest_corpus(settings: Settings, corpus: Corpus, store_dir: Path) -> None:
 
     print(f"{corpus.name}: syncing {len(corpus.docs)} folder(s) into {store_dir}…", file=sys.stderr)
     report = Ingestor(
-        settings, get_embedder(settings.embedding_model_path), store_dir=store_dir
+        settings, get_embedder(settings.embedding_model_path, for_batches=True), store_dir=store_dir
     ).sync(list(corpus.docs))
     if report.failed:
         # Real documentation has files the loaders reject; the rest is still a fair corpus.
