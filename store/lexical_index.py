@@ -267,11 +267,12 @@ class LexicalIndex:
         weights: Sequence[float] | None = None,
         filters: dict[str, str] | None = None,
         within: Collection[str] | None = None,
+        required: str | None = None,
         accept: Callable[[IndexedChunk], bool] | None = None,
     ) -> list[tuple[IndexedChunk, float]]:
         """The k best chunks by BM25 (each term's weight multiplies its score), among those
-        matching `filters`, of the documents `within` (all when None) and accepted by `accept`
-        (e.g. only a document's live version)."""
+        matching `filters`, of the documents `within` (all when None), holding the term
+        `required` (when given) and accepted by `accept` (e.g. only a document's live version)."""
         weighted: dict[str, float] = {}
         for position, term in enumerate(terms):
             weight = weights[position] if weights is not None else 1.0
@@ -284,8 +285,10 @@ class LexicalIndex:
                 for t, w in weighted.items()
             ]
         )
-        if filters or within is not None:
+        if filters or within is not None or required:
             clauses = [(tantivy.Occur.Must, query)]
+            if required:
+                clauses.append((tantivy.Occur.Must, self._term("terms", required)))
             for key, value in (filters or {}).items():
                 if key not in FILTER_KEYS:
                     return []

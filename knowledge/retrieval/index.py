@@ -45,14 +45,17 @@ class LexicalView:
         weights: Sequence[float] | None = None,
         filters: dict[str, str] | None = None,
         within: Collection[str] | None = None,
+        required: str | None = None,
     ) -> list[tuple[IndexedChunk, float]]:
-        """Top-k live chunks with their BM25 scores (of the documents `within`, when given)."""
+        """Top-k live chunks with their BM25 scores (of the documents `within` and holding the
+        term `required`, when given)."""
         return self.index.search(
             terms,
             k,
             weights=weights,
             filters=filters,
             within=within,
+            required=required,
             accept=lambda chunk: self.live.get(chunk.source) == chunk.content_hash,
         )
 

@@ -51,7 +51,6 @@ NAME_BOOST = 1.5
 # the question's language.
 SCOPE_BOOST = 3.0
 MAX_SCOPE_FILTER = 2000
-NAMING_LIMIT = 5000
 SENTENCE_CACHE_CHUNKS = 2000  # about 25 MB of vectors
 _URL = re.compile(r"https?://\S+")
 
@@ -136,23 +135,31 @@ class HybridRetriever:
             Ranking(self._by_sentence(vector), SENTENCE, SENTENCE_WEIGHT),
         ]
 
-        def add_dense(
-            where: dict[str, Any] | None, family: str = DENSE, contains: str = "", top: int = 10
-        ) -> None:
+        def add_dense(where: dict[str, Any] | None, family: str = DENSE, top: int = 10) -> None:
             nonlocal dense
-            own = self._dense(snapshot, vector, where, records, contains)
+            own = self._dense(snapshot, vector, where, records)
             rankings.append(Ranking([chunk_id for chunk_id, _ in own[:top]], family))
             seen = {chunk_id for chunk_id, _ in dense}
             dense = dense + [hit for hit in own if hit[0] not in seen]
 
         def add_lexical(
-            terms: list[str], weights: list[float], where: dict[str, str], within: frozenset[str]
+            terms: list[str],
+            weights: list[float],
+            where: dict[str, str],
+            within: frozenset[str],
+            family: str = LEXICAL,
+            required: str | None = None,
         ) -> None:
             found = snapshot.lexical.search(
-                terms, CANDIDATES, weights=weights, filters=where, within=within or None
+                terms,
+                CANDIDATES,
+                weights=weights,
+                filters=where,
+                within=within or None,
+                required=required,
             )
             shapes.update((chunk.id, chunk.terms) for chunk, _ in found)
-            rankings.append(Ranking([chunk.id for chunk, _ in found], LEXICAL))
+            rankings.append(Ranking([chunk.id for chunk, _ in found], family))
 
         if named and not filters:
             # The named vendor's own chunks compete even when generic chunks crowd the top.
@@ -186,11 +193,13 @@ class HybridRetriever:
         names = distinctive_names(query, snapshot.lexical.idf, snapshot.lexical.size)
         # Only a name marks the documents about it: a rare ordinary word ("behind") marks
         # documents of the question's language, not those about its subject.
-        naming = self._sources_naming([name for name in names if name in names_typed])
+        naming = self.scopes.naming(
+            [tokenize(name)[0] for name in names if name in names_typed], snapshot.live
+        )
         for name in names:
             # The question names something specific (a product, a setting): the chunks that
-            # mention it rank of their own, whatever language the question is in.
-            add_dense(_where(filters), NAMES, contains=name, top=LANG_CANDIDATES)
+            # use it rank of their own, by the question's words, whatever its language.
+            add_lexical(terms, weights, filters or {}, frozenset(), NAMES, tokenize(name)[0])
         fused = fuse(rankings)
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
@@ -278,17 +287,6 @@ class HybridRetriever:
                 self._sentences.popitem(last=False)
         return found | fresh
 
-    def _sources_naming(self, names: Sequence[str]) -> set[str]:
-        """The documents that mention any of `names` somewhere (a page about a product names it
-        once or twice, not in every chunk)."""
-        sources: set[str] = set()
-        for name in names:
-            records = self.index.store.chunks.get(
-                where_document={"$contains": name}, include=["metadatas"], limit=NAMING_LIMIT
-            )
-            sources.update(str(m.get("source", "")) for m in records.get("metadatas") or [] if m)
-        return sources
-
     def _by_sentence(self, vector: np.ndarray) -> list[str]:
         """Chunks in the order of their best sentence among the store's nearest ones (small-to-
         big); whether each is live and matches the filters is checked with its record."""
@@ -303,14 +301,12 @@ class HybridRetriever:
         vector: np.ndarray,
         where: dict[str, Any] | None,
         records: dict[str, Chunk],
-        contains: str = "",
     ) -> list[tuple[str, float]]:
         collection = self.index.store.chunks
         result = collection.query(
             query_embeddings=[vector.tolist()],
             n_results=CANDIDATES * 2,  # Chroma returns fewer when the store holds fewer
             where=where,
-            where_document={"$contains": contains} if contains else None,
             include=["distances", "documents", "metadatas"],
         )
         ids = (result.get("ids") or [[]])[0]

@@ -98,7 +98,7 @@ class NameScopes:
     def __init__(self, versions_using: VersionsUsing) -> None:
         self._versions_using = versions_using
         self._live: Mapping[str, str] | None = None
-        self._cache: dict[str, frozenset[str]] = {}
+        self._cache: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._lock = threading.Lock()
 
     def scope(self, terms: Iterable[str], live: Mapping[str, str]) -> frozenset[str]:
@@ -106,12 +106,20 @@ class NameScopes:
         gathers or the joined scope spans most of the store."""
         joined: set[str] = set()
         for term in terms:
-            joined.update(self._of(term, live))
+            joined.update(self._of(term, live)[1])
         if len(joined) > NARROW_SHARE * len(live):
             return frozenset()
         return frozenset(joined)
 
-    def _of(self, term: str, live: Mapping[str, str]) -> frozenset[str]:
+    def naming(self, terms: Iterable[str], live: Mapping[str, str]) -> frozenset[str]:
+        """The live documents with a chunk that uses any of the terms."""
+        found: set[str] = set()
+        for term in terms:
+            found.update(self._of(term, live)[0])
+        return frozenset(found)
+
+    def _of(self, term: str, live: Mapping[str, str]) -> tuple[frozenset[str], frozenset[str]]:
+        """The documents naming the term, and its scope."""
         with self._lock:
             # A snapshot is re-read every minute even when nothing changed: compare contents.
             if self._live is not live and self._live != live:
@@ -124,7 +132,7 @@ class NameScopes:
             if versions is not None
             else set()
         )
-        found = gathered(naming, live)
+        found = (frozenset(naming), gathered(naming, live))
         with self._lock:
             if self._live is live or self._live == live:
                 self._cache[term] = found
