@@ -43,6 +43,7 @@ VENDOR_BOOST = 1.3
 LINK_LIST_PENALTY = 0.3
 LANGS = ("zh", "en")
 LANG_CANDIDATES = 10
+POOL = 200
 # A name that fewer than half of the chunks mention narrows retrieval: it tells which part of
 # the store the question is about.
 DISTINCTIVE_SHARE = 0.5
@@ -124,7 +125,11 @@ class HybridRetriever:
 
         vector = self.embedder.embed_query(query)
         records: dict[str, Chunk] = {}
-        dense = self._dense(snapshot, vector, _where(filters), records)
+        # One wide dense query serves every part's ranking (a language, a product's documents)
+        # that it holds enough of; Chroma is asked with a filter only for a part it runs out of,
+        # since a filtered query scans (half a second at 100,000 chunks).
+        pool = self._dense(snapshot, vector, _where(filters), records, POOL)
+        dense = pool[:CANDIDATES]
         found = snapshot.lexical.search(terms, CANDIDATES, weights=weights, filters=filters)
         lexical = [(chunk.id, score) for chunk, score in found]
         shapes = {chunk.id: chunk.terms for chunk, _ in found}
@@ -135,9 +140,16 @@ class HybridRetriever:
             Ranking(self._by_sentence(vector), SENTENCE, SENTENCE_WEIGHT),
         ]
 
-        def add_dense(where: dict[str, Any] | None, family: str = DENSE, top: int = 10) -> None:
+        def add_dense(
+            where: dict[str, Any] | None,
+            family: str = DENSE,
+            top: int = 10,
+            keep: Callable[[Chunk], bool] | None = None,
+        ) -> None:
             nonlocal dense
-            own = self._dense(snapshot, vector, where, records)
+            own = [hit for hit in pool if keep(records[hit[0]])] if keep else []
+            if len(own) < top and (keep is None or len(pool) < snapshot.lexical.size):
+                own = self._dense(snapshot, vector, where, records)
             rankings.append(Ranking([chunk_id for chunk_id, _ in own[:top]], family))
             seen = {chunk_id for chunk_id, _ in dense}
             dense = dense + [hit for hit in own if hit[0] not in seen]
@@ -177,10 +189,15 @@ class HybridRetriever:
             # in the other: each language's best chunks rank on their own (in the documents of a
             # product the question names, too), and the fusion takes a chunk's best place.
             for lang in LANGS:
-                add_dense(_where({**(filters or {}), "lang": lang}), top=LANG_CANDIDATES)
+                where = _where({**(filters or {}), "lang": lang})
+                add_dense(where, top=LANG_CANDIDATES, keep=lambda c, lang=lang: c.lang == lang)
                 if in_scope:
                     where = _where({**(filters or {}), "lang": lang}, *in_scope)
-                    add_dense(where, top=LANG_CANDIDATES)
+                    add_dense(
+                        where,
+                        top=LANG_CANDIDATES,
+                        keep=lambda c, lang=lang: c.lang == lang and c.source in scope,
+                    )
             # The question in the other language's words: its names as typed (both languages
             # write "WebRTC" alike) and its words' translations, in that language's chunks.
             crossing = [term for form in names_typed for term in tokenize(form)]
@@ -301,11 +318,12 @@ class HybridRetriever:
         vector: np.ndarray,
         where: dict[str, Any] | None,
         records: dict[str, Chunk],
+        n: int = CANDIDATES,
     ) -> list[tuple[str, float]]:
         collection = self.index.store.chunks
         result = collection.query(
             query_embeddings=[vector.tolist()],
-            n_results=CANDIDATES * 2,  # Chroma returns fewer when the store holds fewer
+            n_results=n * 2,  # Chroma returns fewer when the store holds fewer
             where=where,
             include=["distances", "documents", "metadatas"],
         )
@@ -321,7 +339,7 @@ class HybridRetriever:
             if snapshot.is_live(chunk.source, chunk.content_hash):  # not an old or half version
                 records[chunk_id] = chunk
                 hits.append((chunk_id, 1.0 - float(distance)))
-        return hits[:CANDIDATES]
+        return hits[:n]
 
     def _fetch(
         self, vector: np.ndarray, chunk_ids: Sequence[str], records: dict[str, Chunk]
