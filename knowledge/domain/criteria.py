@@ -36,6 +36,11 @@ class QuerySet:
     hints: tuple[str, ...] = ()
     compare: bool = False
     figure: bool = False  # a comparison cell on it states a figure
+    # How a briefing judges the vendor's figure against the guidance's (answering/targets.py):
+    # the kind of figure ("time", "percent", "count") and which way is better ("lower",
+    # "higher"); empty: both are shown, nothing is judged.
+    target_kind: str = ""
+    better: str = ""
 
     def name(self, lang: str) -> str:
         """The display name in `lang`."""
@@ -133,7 +138,8 @@ def _strings(value: object) -> tuple[str, ...]:
 def _query_set(entry: dict[str, object], default_id: str = "") -> QuerySet:
     queries = entry.get("queries") or {}
     keywords = entry.get("keywords") or {}
-    assert isinstance(queries, dict) and isinstance(keywords, dict)
+    target = entry.get("target") or {}
+    assert isinstance(queries, dict) and isinstance(keywords, dict) and isinstance(target, dict)
     return QuerySet(
         id=str(entry.get("id") or default_id),
         name_en=str(entry.get("name_en") or ""),
@@ -144,6 +150,8 @@ def _query_set(entry: dict[str, object], default_id: str = "") -> QuerySet:
         hints=_strings(entry.get("hints")),
         compare=bool(entry.get("compare", False)),
         figure=bool(entry.get("figure", False)),
+        target_kind=str(target.get("kind") or ""),
+        better=str(target.get("better") or ""),
     )
 
 
