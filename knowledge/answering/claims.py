@@ -67,10 +67,17 @@ def read_claims(
 
 
 def _target(row: QuerySet, guidance: Sequence[Evidence]) -> Evidence | None:
-    """The guidance sentence to set beside the vendor's: one stating a figure of the criterion's
-    kind, else any figure."""
+    """The guidance sentence to set beside the vendor's: of those stating a figure of the
+    criterion's kind, the most lenient target (the highest bound where lower is better), so a
+    shortfall is never raised against a stricter sub-target than the one that applies; else the
+    first with any figure."""
     if row.target_kind:
-        for evidence in guidance:
-            if any(figure.kind == row.target_kind for figure in figures(evidence.display)):
-                return evidence
+        scored = [
+            (max(values), evidence)
+            for evidence in guidance
+            if (values := [f.value for f in figures(evidence.display) if f.kind == row.target_kind])
+        ]
+        if scored:
+            lenient = max if row.better != "higher" else min
+            return lenient(scored, key=lambda pair: pair[0])[1]
     return next((e for e in guidance if has_figure(e.display)), None)
