@@ -147,5 +147,7 @@ def test_a_chinese_title_naming_a_topic_or_two_vendors_names_no_one() -> None:
 
 
 def test_a_chinese_name_the_text_never_offers_anything_under_is_no_vendor() -> None:
-    mentions_only = "# 云鹭云实时音视频产品说明\n\n云鹭云是一家公司。云鹭云在杭州。云鹭云成立于 2020 年。\n"
+    mentions_only = (
+        "# 云鹭云实时音视频产品说明\n\n云鹭云是一家公司。云鹭云在杭州。云鹭云成立于 2020 年。\n"
+    )
     assert detect_vendor(_load("about.md", mentions_only)) is None

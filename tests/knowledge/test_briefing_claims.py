@@ -10,7 +10,6 @@ named only in Chinese).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
