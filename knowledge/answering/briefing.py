@@ -16,6 +16,7 @@ from knowledge.answering.evidence import (
     Evidence,
     Retrieve,
     gather,
+    mentions_any,
     shorten,
     slug,
 )
@@ -23,9 +24,16 @@ from knowledge.answering.scenario_match import ScenarioMatcher
 from knowledge.api import Answer, Attachment, InvalidQuestion, KnowledgeError, Point, Section
 from knowledge.domain import Domain
 from knowledge.domain.criteria import SECTION_IDS, CriteriaBook, QuerySet
-from knowledge.domain.topics import Topic, VendorBook, recognise_topic, topic_leftover
+from knowledge.domain.topics import (
+    Scenario,
+    Topic,
+    VendorBook,
+    recognise_topic,
+    topic_leftover,
+)
 from knowledge.messages import message
 from knowledge.rendering import markdown
+from knowledge.retrieval.retriever import Hit
 from store.language import Lang
 
 # The phone-screen version: a few lines per section, long quotes cut (the attachment has all).
@@ -128,7 +136,9 @@ class Briefer:
 
         used: set[str] = set()  # one sentence serves one criterion only
         for criterion in criteria:
-            found = self._from_guides(criterion, lang, names, forms, figures=True, per_lang=1)
+            found = self._from_guides(
+                criterion, lang, names, forms, scenario, figures=True, per_lang=1
+            )
             fresh = [e for e in found if e.display.casefold() not in used][:FULL_PER_CRITERION]
             used.update(e.display.casefold() for e in fresh)
             if fresh:
@@ -162,7 +172,7 @@ class Briefer:
 
         for section_id in SECTION_IDS:
             section = self.criteria.sections[section_id]
-            found = self._from_guides(section, lang, names, forms)
+            found = self._from_guides(section, lang, names, forms, scenario)
             plan.sections[section_id] = [e for e in found if e.display.casefold() not in used][
                 :FULL_SECTION
             ]
@@ -174,12 +184,15 @@ class Briefer:
         lang: str,
         names: dict[str, str],
         forms: Sequence[str],
+        scenario: Scenario | None,
         *,
         figures: bool = False,
         per_lang: int | None = None,
     ) -> list[Evidence]:
-        """Evidence from the guides in the reader's language, else from guides in any language."""
+        """Evidence from the guides in the reader's language, else from guides in any language;
+        with a scenario, none written for another scenario."""
         queries = wanted.queries(lang, names, per_lang=per_lang)
+        accept = self._written_for(scenario) if scenario is not None else None
         for filters in ({"doc_type": "guide", "lang": lang}, {"doc_type": "guide"}):
             found = gather(
                 self.retrieve,
@@ -189,10 +202,29 @@ class Briefer:
                 lang=lang,
                 scenario_forms=forms,
                 figures=figures,
+                accept=accept,
             )
             if found:
                 return found
         return []
+
+    def _written_for(self, scenario: Scenario) -> Callable[[Hit, str], bool]:
+        """Accepts a guide's sentence unless it, or its chunk's title and heading, names other
+        scenarios and not this one (a voice room's PoC checklist is no show-streaming test)."""
+
+        others = [other.forms for other in self.scenarios.scenarios if other.id != scenario.id]
+
+        def accept(hit: Hit, sentence: str) -> bool:
+            chunk = hit.chunk
+            for text in (f"{chunk.title} {chunk.section}", sentence):
+                # Compared as retrieval terms: "Voice chat rooms" names "voice chat room".
+                if not mentions_any(text, scenario.forms) and any(
+                    mentions_any(text, forms) for forms in others
+                ):
+                    return False
+            return True
+
+        return accept
 
 
 def _subject(topic: Topic, lang: str) -> str:

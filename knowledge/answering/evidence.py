@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from knowledge.answering.citations import CitationBook, clean_for_display
 from knowledge.answering.compose import MIN_SENTENCE_CHARS
@@ -43,12 +44,19 @@ def mentions_any(text: str, forms: Sequence[str]) -> bool:
     room"), compared as retrieval terms so stems and Chinese words line up."""
     if not forms:
         return False
-    words = set(tokenize(text))
+    words = terms(text)
     for form in forms:
-        form_words = set(tokenize(form))
+        form_words = terms(form)
         if form_words and form_words <= words:
             return True
     return False
+
+
+@lru_cache(maxsize=32_768)
+def terms(text: str) -> frozenset[str]:
+    """The retrieval terms of `text`, remembered: briefings test the same guide sentences and
+    headings against the scenarios' names on every run, and tokenizing Chinese is not cheap."""
+    return frozenset(tokenize(text))
 
 
 def gather(
