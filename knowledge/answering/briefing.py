@@ -135,10 +135,12 @@ class Briefer:
         criteria = self.criteria.for_scenario(scenario.id if scenario else None)
 
         used: set[str] = set()  # one sentence serves one criterion only
+        targets: dict[str, list[Evidence]] = {}
         for criterion in criteria:
             found = self._from_guides(
                 criterion, lang, names, forms, scenario, figures=True, per_lang=1
             )
+            targets[criterion.id] = found  # every target the guides state, for the claims
             fresh = [e for e in found if e.display.casefold() not in used][:FULL_PER_CRITERION]
             used.update(e.display.casefold() for e in fresh)
             if fresh:
@@ -154,7 +156,6 @@ class Briefer:
             others = ", ".join([others, *(v.name for v in topic.other_vendors)])
             plan.notes.append(message("briefing_other_vendors", lang, names=others))
         if topic.vendor is not None:
-            targets = {criterion.id: found for criterion, found in plan.matters}
             plan.claims = read_claims(
                 topic.vendor,
                 criteria,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from knowledge.answering.cells import ReadingTools, read_cells
 from knowledge.answering.evidence import Evidence, Retrieve, vendor_evidence
 from knowledge.answering.shapes import has_figure
-from knowledge.answering.targets import falls_short, figures
+from knowledge.answering.targets import compared, falls_short, figures
 from knowledge.domain.criteria import CriteriaBook, QuerySet
 from knowledge.domain.topics import Vendor
 
@@ -57,27 +57,40 @@ def read_claims(
             found.append(hits[0] if hits else None)
     claims = []
     for row, evidence in zip(rows, found, strict=True):
-        target = _target(row, targets.get(row.id, []))
+        guidance = targets.get(row.id, [])
+        target = _target(row, guidance, evidence)
         short = False
         if evidence is not None and target is not None and row.target_kind:
-            verdict = falls_short(evidence.display, target.display, row.target_kind, row.better)
+            aspects = dict(row.aspects)
+            verdict = falls_short(
+                evidence.display, target.display, row.target_kind, row.better, aspects
+            )
             short = bool(verdict)
         claims.append(Claim(row, evidence, target, short))
     return claims
 
 
-def _target(row: QuerySet, guidance: Sequence[Evidence]) -> Evidence | None:
-    """The guidance sentence to set beside the vendor's: of those stating a figure of the
-    criterion's kind, the most lenient target (the highest bound where lower is better), so a
-    shortfall is never raised against a stricter sub-target than the one that applies; else the
-    first with any figure."""
+def _target(row: QuerySet, guidance: Sequence[Evidence], claim: Evidence | None) -> Evidence | None:
+    """The guidance sentence to set beside the vendor's: of those stating a figure on what the
+    claim's figure measures (its kind and aspect), the most lenient target, so a shortfall is
+    never raised against a stricter sub-target than the one that applies; else the first stating
+    a figure of the criterion's kind, else any figure."""
     if row.target_kind:
-        scored = [
-            (max(values), evidence)
-            for evidence in guidance
-            if (values := [f.value for f in figures(evidence.display) if f.kind == row.target_kind])
-        ]
-        if scored:
-            lenient = max if row.better != "higher" else min
-            return lenient(scored, key=lambda pair: pair[0])[1]
+        if claim is not None:
+            aspects = dict(row.aspects)
+            scored = [
+                (max(wanted for _, wanted in pairs), evidence)
+                for evidence in guidance
+                if (
+                    pairs := compared(
+                        claim.display, evidence.display, row.target_kind, row.better, aspects
+                    )
+                )
+            ]
+            if scored:
+                lenient = min if row.better == "higher" else max
+                return lenient(scored, key=lambda pair: pair[0])[1]
+        for evidence in guidance:
+            if any(figure.kind == row.target_kind for figure in figures(evidence.display)):
+                return evidence
     return next((e for e in guidance if has_figure(e.display)), None)

@@ -14,9 +14,19 @@ from collections.abc import Iterator
 import pytest
 
 from config.settings import Settings
-from knowledge.answering.targets import COUNT, PERCENT, TIME, Figure, falls_short, figures
+from knowledge.answering.targets import (
+    COUNT,
+    PERCENT,
+    TIME,
+    Figure,
+    aspect,
+    compared,
+    falls_short,
+    figures,
+)
 from knowledge.api import Answer
 from knowledge.assistant import KnowledgeAssistant
+from knowledge.domain.criteria import default_criteria
 from knowledge.domain.topics import load_scenario_book
 
 GUIDE = """---
@@ -88,6 +98,24 @@ def test_a_shortfall_needs_a_figure_of_the_same_kind_on_both_sides() -> None:
     assert falls_short("2,000 listeners", "up to 10,000 listeners", COUNT, "higher") is True
     assert falls_short("99.95% uptime", "99.9% uptime", PERCENT, "higher") is False
     assert falls_short("900 ms", target, TIME, "sideways") is None
+
+
+def test_only_figures_on_the_same_aspect_are_compared() -> None:
+    latency = dict(default_criteria().get("latency").aspects)
+    scale = dict(default_criteria().get("scale").aspects)
+    claim = "承诺全球平均进房耗时 350 毫秒，首帧 600 毫秒以内。"
+    assert [aspect(claim, figure, latency) for figure in figures(claim)] == ["setup", "setup"]
+    # A join time and a first frame are no end-to-end latency: no verdict, rather than a gap.
+    end_to_end = "aim for end-to-end latency under 400 ms between the two users"
+    assert falls_short(claim, end_to_end, TIME, "lower", latency) is None
+    assert falls_short(claim, "the first frame within about 1 s", TIME, "lower", latency) is False
+    both = "a median connect time of 280 ms and 150 ms mouth-to-ear latency"
+    assert [aspect(both, f, latency) for f in figures(both)] == ["setup", "latency"]
+    assert falls_short(both, end_to_end, TIME, "lower", latency) is False
+    room = "supports up to 50 speakers and 2,000 listeners per room"
+    target = "plan for 8 speakers on mic seats and up to 10,000 listeners in one room"
+    assert compared(room, target, COUNT, "higher", scale) == [(50.0, 8.0), (2000.0, 10000.0)]
+    assert falls_short(room, target, COUNT, "higher", scale) is True
 
 
 def test_every_bundled_scenario_has_its_own_questions_and_poc_tests_in_both_languages() -> None:
