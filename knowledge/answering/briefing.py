@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from knowledge.answering.cells import ReadingTools
 from knowledge.answering.citations import CitationBook, quoted_point
-from knowledge.answering.claims import Claim, read_claims
+from knowledge.answering.claims import SHOWN_TARGETS, Claim, read_claims
 from knowledge.answering.comparison import compare_vendors
 from knowledge.answering.evidence import (
     Evidence,
@@ -43,7 +43,7 @@ SHORT_SECTION = 2
 SHORT_OWN = 2  # of the scenario's own questions / PoC tests, and of the gap questions
 SHORT_QUOTE_CHARS = 170
 # The full Markdown version.
-FULL_PER_CRITERION = 2
+FULL_PER_CRITERION = SHOWN_TARGETS  # guide sentences per criterion under "what matters"
 FULL_SECTION = 5
 
 

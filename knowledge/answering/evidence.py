@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from knowledge.answering.citations import CitationBook, clean_for_display
 from knowledge.answering.compose import MIN_SENTENCE_CHARS
+from knowledge.answering.shapes import has_figure
 from knowledge.domain.criteria import CriteriaBook, QuerySet
 from knowledge.retrieval.retriever import Hit, Retrieval
 from knowledge.retrieval.text import tokenize
@@ -22,7 +23,6 @@ from store.sentences import split_sentences
 Retrieve = Callable[..., Retrieval]
 RETRIEVE_K = 5
 VENDOR_K = 12
-_FIGURE = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,8 @@ def gather(
                     continue
                 # Capped: a sentence listing every metric is not the best answer on one of them.
                 score = min(matched, 2) + 1.5 / (rank + 1)
-                score += 1.0 if figures and _FIGURE.search(display) else 0.0
+                # A figure with its unit (a target value), not a digit of a name ("1v1", "4G").
+                score += 1.0 if figures and has_figure(display) else 0.0
                 score += 1.0 if wanted.hinted(heading) else 0.0
                 score += 1.0 if chunk.lang == lang else 0.0
                 if scenario_forms:
