@@ -10,8 +10,11 @@ Detection is deliberately conservative, so a guide is never taken for a vendor's
 - the text keeps naming it: several mentions in its paragraphs, not only in headings;
 - a title naming two names the text keeps naming (a comparison, a guide) names no one vendor.
 A Chinese name in the title is taken as an alias of the Latin name it pairs with in brackets
-("星河音视频（GalaxyRTC）"); a Chinese title alone is not evidence enough (a topic such as "语聊房"
-reads like a name).
+("星河音视频（GalaxyRTC）"). A title that names the vendor only in Chinese
+("某某云实时音视频产品说明") gives it by the Chinese words it starts with, when the text makes
+exactly those words the subject of offers, charges or guarantees ("某某云提供…", "某某云承诺…")
+and they are more than the domain's common words (a topic such as "语聊房" or "实时音视频" offers
+nothing by itself).
 """
 
 from __future__ import annotations
@@ -39,6 +42,61 @@ _SEGMENT_SPLIT = re.compile(r"\s+[-|–—·•/]\s+|[:：|｜（）()\[\]【】
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+&.'’-]*[A-Za-z0-9+]|[A-Za-z0-9]")
 _INNER_CAPITAL = re.compile(r"^.+[A-Z0-9]|^\d+[A-Za-z]")
 _ACRONYM = re.compile(r"^[A-Z0-9]{1,5}s?$")
+_HAN_LEAD = re.compile(rf"[{HAN}]+")
+MAX_HAN_NAME = 8
+# The domain's and documents' common words: what a Chinese title says besides a vendor's name
+# (the product, the document), so never a name by themselves. General vocabulary of the field,
+# not any corpus's names.
+_COMMON_HAN = (
+    "解决方案",
+    "实时",
+    "音视频",
+    "音频",
+    "视频",
+    "语音",
+    "直播",
+    "互动",
+    "通话",
+    "通信",
+    "通讯",
+    "语聊房",
+    "语聊",
+    "连麦",
+    "会议",
+    "课堂",
+    "教育",
+    "社交",
+    "娱乐",
+    "游戏",
+    "场景",
+    "选型",
+    "对比",
+    "比较",
+    "指南",
+    "产品",
+    "服务",
+    "方案",
+    "技术",
+    "平台",
+    "系统",
+    "能力",
+    "功能",
+    "白皮书",
+    "说明",
+    "介绍",
+    "文档",
+    "手册",
+    "概述",
+    "简介",
+    "我们",
+    "本文",
+    "本",
+    "该",
+    "云",
+    "的",
+    "与",
+    "和",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +133,7 @@ def detect_vendor(document: LoadedDocument) -> DetectedVendor | None:
         key=lambda pair: (-pair[0], -len(pair[1])),
     )
     if not named:
-        return None
+        return _han_vendor(titles, body)
     count, name = named[0]
     rivals = [
         other
@@ -92,6 +150,45 @@ def detect_vendor(document: LoadedDocument) -> DetectedVendor | None:
     ]
     name = max(fuller, key=len, default=name)
     return DetectedVendor(name, tuple(aliases[name]))
+
+
+def _han_vendor(titles: Sequence[str], body: str) -> DetectedVendor | None:
+    """The vendor a title names in Chinese only: of the Chinese words a title segment starts
+    with, the form the body most often has offer, charge or guarantee something (the fullest of
+    equals), named often enough; None when two such names are as strong (a comparison)."""
+    scored: dict[str, tuple[int, int]] = {}
+    for title in titles:
+        for segment in _SEGMENT_SPLIT.split(title):
+            lead = _HAN_LEAD.match(segment.strip())
+            if lead is None:
+                continue
+            run = lead.group(0)
+            for end in range(2, min(len(run), MAX_HAN_NAME) + 1):
+                name = run[:end]
+                if name in scored or not _distinctive_han(name):
+                    continue
+                mentions, claims = body.count(name), _claims(name, (), body)
+                if mentions >= MIN_MENTIONS and claims >= MIN_CLAIMS:
+                    scored[name] = (claims, mentions)
+    if not scored:
+        return None
+    ranked = sorted(scored.items(), key=lambda item: (-item[1][0], -len(item[0])))
+    name, (claims, _) = ranked[0]
+    rivals = [
+        other
+        for other, (other_claims, _) in ranked[1:]
+        if other_claims >= claims * RIVAL_SHARE and other not in name and name not in other
+    ]
+    return None if rivals else DetectedVendor(name)
+
+
+def _distinctive_han(name: str) -> bool:
+    """True when a Chinese name holds something besides the domain's common words ("某某云",
+    "鹊桥音视频"; not "实时音视频", "语聊房", "产品说明")."""
+    rest = name
+    for word in sorted(_COMMON_HAN, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return bool(rest)
 
 
 def _titles(document: LoadedDocument) -> list[str]:

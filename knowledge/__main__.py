@@ -49,10 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("vendors", nargs="+", metavar="VENDOR", help="two or more vendors")
 
-    commands.add_parser(
+    vendors = commands.add_parser(
         "vendors",
         parents=[store],
         help="the vendors in the store: name, aliases, documents, chunks, languages, as_of",
+    )
+    vendors.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default=None,
+        help="the language of the listing (default: zh when the locale, LC_ALL, LC_MESSAGES "
+        "or LANG, is Chinese, else en)",
     )
 
     evaluate = commands.add_parser(
@@ -89,7 +96,6 @@ def main(argv: list[str] | None = None) -> int:
     from config.startup import start_command
     from knowledge.api import KnowledgeError
     from store.embedding import EmbeddingModelError
-    from store.language import detect_lang
 
     settings = start_command()
     if settings is None:
@@ -116,10 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "compare":
             _print_answer(assistant.compare(args.vendors), args.json)
         elif args.command == "vendors":
-            _print_vendors(assistant.vendors(), args.json)
+            _print_vendors(assistant.vendors(), args.json, args.lang or locale_lang())
     except KnowledgeError as error:
         detail = error.params.get("detail")  # what a person at a terminal can act on
-        shown = error.message(detect_lang(_request_text(args)))
+        shown = error.message(_request_lang(args))
         print(f"{shown} ({detail})" if detail else shown, file=sys.stderr)
         return EXIT_ERROR
     except EmbeddingModelError as error:
@@ -133,7 +139,17 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _print_vendors(vendors: list[object], as_json: bool) -> None:
+def locale_lang() -> str:
+    """The language a request without text is answered in: the user's locale's (zh_CN.UTF-8
+    → zh), else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _print_vendors(vendors: list[object], as_json: bool, lang: str) -> None:
     from knowledge.answering.vendor_list import vendors_answer
     from knowledge.api import VendorSummary
     from knowledge.rendering import plain_reply
@@ -142,7 +158,8 @@ def _print_vendors(vendors: list[object], as_json: bool) -> None:
     if as_json:
         print(json.dumps([v.to_json() for v in summaries], ensure_ascii=False), flush=True)
         return
-    print(plain_reply(vendors_answer(summaries, "en")), end="\n\n", flush=True)
+    answer = vendors_answer(summaries, "zh" if lang == "zh" else "en")
+    print(plain_reply(answer), end="\n\n", flush=True)
 
 
 def _request_text(args: argparse.Namespace) -> str:
@@ -154,6 +171,15 @@ def _request_text(args: argparse.Namespace) -> str:
     if args.command == "compare":
         return " ".join(args.vendors)
     return ""
+
+
+def _request_lang(args: argparse.Namespace) -> str:
+    """The language to show an error in: the request's text's, or the listing's for `vendors`."""
+    from store.language import detect_lang
+
+    if args.command == "vendors":
+        return str(args.lang or locale_lang())
+    return detect_lang(_request_text(args))
 
 
 def _each_line(answer: Callable[[str], object], as_json: bool) -> int:

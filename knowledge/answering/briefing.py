@@ -10,32 +10,40 @@ from dataclasses import dataclass, field, replace
 
 from knowledge.answering.cells import ReadingTools
 from knowledge.answering.citations import CitationBook, quoted_point
+from knowledge.answering.claims import SHOWN_TARGETS, Claim, read_claims
 from knowledge.answering.comparison import compare_vendors
 from knowledge.answering.evidence import (
     Evidence,
     Retrieve,
     gather,
+    mentions_any,
     shorten,
     slug,
-    vendor_evidence,
 )
 from knowledge.answering.scenario_match import ScenarioMatcher
-from knowledge.answering.shapes import has_figure
 from knowledge.api import Answer, Attachment, InvalidQuestion, KnowledgeError, Point, Section
 from knowledge.domain import Domain
 from knowledge.domain.criteria import SECTION_IDS, CriteriaBook, QuerySet
-from knowledge.domain.topics import Topic, VendorBook, recognise_topic, topic_leftover
+from knowledge.domain.topics import (
+    Scenario,
+    Topic,
+    VendorBook,
+    recognise_topic,
+    topic_leftover,
+)
 from knowledge.messages import message
 from knowledge.rendering import markdown
+from knowledge.retrieval.retriever import Hit
 from store.language import Lang
 
 # The phone-screen version: a few lines per section, long quotes cut (the attachment has all).
 SHORT_MATTERS = 3
 SHORT_CLAIMS = 3
 SHORT_SECTION = 2
+SHORT_OWN = 2  # of the scenario's own questions / PoC tests, and of the gap questions
 SHORT_QUOTE_CHARS = 170
 # The full Markdown version.
-FULL_PER_CRITERION = 2
+FULL_PER_CRITERION = SHOWN_TARGETS  # guide sentences per criterion under "what matters"
 FULL_SECTION = 5
 
 
@@ -45,8 +53,7 @@ class _Plan:
 
     topic: Topic
     matters: list[tuple[QuerySet, list[Evidence]]] = field(default_factory=list)
-    claims: list[tuple[QuerySet, list[Evidence]]] = field(default_factory=list)
-    gaps: list[QuerySet] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
     sections: dict[str, list[Evidence]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -128,8 +135,12 @@ class Briefer:
         criteria = self.criteria.for_scenario(scenario.id if scenario else None)
 
         used: set[str] = set()  # one sentence serves one criterion only
+        targets: dict[str, list[Evidence]] = {}
         for criterion in criteria:
-            found = self._from_guides(criterion, lang, names, forms, figures=True, per_lang=1)
+            found = self._from_guides(
+                criterion, lang, names, forms, scenario, figures=True, per_lang=1
+            )
+            targets[criterion.id] = found  # every target the guides state, for the claims
             fresh = [e for e in found if e.display.casefold() not in used][:FULL_PER_CRITERION]
             used.update(e.display.casefold() for e in fresh)
             if fresh:
@@ -145,24 +156,24 @@ class Briefer:
             others = ", ".join([others, *(v.name for v in topic.other_vendors)])
             plan.notes.append(message("briefing_other_vendors", lang, names=others))
         if topic.vendor is not None:
-            for criterion in criteria:
-                found = vendor_evidence(
-                    self.retrieve, criterion, self.criteria, topic.vendor.store_names, lang, names
-                )
-                fresh = [e for e in found if e.display.casefold() not in used]
-                used.update(e.display.casefold() for e in fresh[:FULL_PER_CRITERION])
-                if fresh:
-                    plan.claims.append((criterion, fresh[:FULL_PER_CRITERION]))
-                else:
-                    plan.gaps.append(criterion)
-            if not plan.claims:
+            plan.claims = read_claims(
+                topic.vendor,
+                criteria,
+                self.criteria,
+                targets,
+                tools=self.tools,
+                retrieve=self.retrieve,
+                lang=lang,
+                scenario=names,
+            )
+            if not any(claim.evidence is not None for claim in plan.claims):
                 plan.notes.append(
                     message("briefing_no_vendor_docs", lang, vendor=topic.vendor.name)
                 )
 
         for section_id in SECTION_IDS:
             section = self.criteria.sections[section_id]
-            found = self._from_guides(section, lang, names, forms)
+            found = self._from_guides(section, lang, names, forms, scenario)
             plan.sections[section_id] = [e for e in found if e.display.casefold() not in used][
                 :FULL_SECTION
             ]
@@ -174,12 +185,15 @@ class Briefer:
         lang: str,
         names: dict[str, str],
         forms: Sequence[str],
+        scenario: Scenario | None,
         *,
         figures: bool = False,
         per_lang: int | None = None,
     ) -> list[Evidence]:
-        """Evidence from the guides in the reader's language, else from guides in any language."""
+        """Evidence from the guides in the reader's language, else from guides in any language;
+        with a scenario, none written for another scenario."""
         queries = wanted.queries(lang, names, per_lang=per_lang)
+        accept = self._written_for(scenario) if scenario is not None else None
         for filters in ({"doc_type": "guide", "lang": lang}, {"doc_type": "guide"}):
             found = gather(
                 self.retrieve,
@@ -189,10 +203,29 @@ class Briefer:
                 lang=lang,
                 scenario_forms=forms,
                 figures=figures,
+                accept=accept,
             )
             if found:
                 return found
         return []
+
+    def _written_for(self, scenario: Scenario) -> Callable[[Hit, str], bool]:
+        """Accepts a guide's sentence unless it, or its chunk's title and heading, names other
+        scenarios and not this one (a voice room's PoC checklist is no show-streaming test)."""
+
+        others = [other.forms for other in self.scenarios.scenarios if other.id != scenario.id]
+
+        def accept(hit: Hit, sentence: str) -> bool:
+            chunk = hit.chunk
+            for text in (f"{chunk.title} {chunk.section}", sentence):
+                # Compared as retrieval terms: "Voice chat rooms" names "voice chat room".
+                if not mentions_any(text, scenario.forms) and any(
+                    mentions_any(text, forms) for forms in others
+                ):
+                    return False
+            return True
+
+        return accept
 
 
 def _subject(topic: Topic, lang: str) -> str:
@@ -243,54 +276,109 @@ def _sections(
         else message("briefing_matters_general", lang)
     )
     sections = [Section(matters, tuple(per_criterion(plan.matters, SHORT_MATTERS)) or nothing)]
+    gap_questions: list[Point] = []
     if topic.vendor is not None:
         vendor = topic.vendor.name
-        claims = per_criterion(plan.claims, SHORT_CLAIMS)
+        stated = [claim for claim in plan.claims if claim.evidence is not None]
+        claims = [
+            point
+            for claim in (stated[:SHORT_CLAIMS] if short else stated)
+            for point in points([claim.evidence], claim.criterion.name(lang))  # type: ignore[list-item]
+        ]
         sections.append(Section(message("briefing_claims", lang, vendor=vendor), tuple(claims)))
         beside = _beside(plan, book, short=short)
         if beside:
             title = message("briefing_beside_title", lang, vendor=vendor)
             sections.append(Section(title, beside))
-        gaps = tuple(
-            Point(message("briefing_gap", lang, vendor=vendor), label=criterion.name(lang))
-            for criterion in plan.gaps
-        ) or (Point(message("briefing_no_gaps", lang, vendor=vendor)),)
+        gaps, gap_questions = _gaps(plan, book, short=short)
         sections.append(Section(message("briefing_gaps", lang), gaps))
     for section_id in SECTION_IDS:
         evidence = plan.sections.get(section_id, [])
-        chosen = evidence[:SHORT_SECTION] if short else evidence
-        sections.append(
-            Section(criteria.sections[section_id].name(lang), points(chosen) or nothing)
-        )
+        own = _scenario_items(topic, section_id)
+        extra = gap_questions if section_id == "questions" else []
+        if short:
+            own, extra = own[:SHORT_OWN], extra[:SHORT_OWN]
+            evidence = evidence[: SHORT_SECTION - (1 if own else 0)]
+        chosen = (*(Point(item) for item in own), *extra, *points(evidence))
+        sections.append(Section(criteria.sections[section_id].name(lang), chosen or nothing))
     return tuple(sections)
 
 
+def _scenario_items(topic: Topic, section_id: str) -> tuple[str, ...]:
+    """The questions or PoC tests written for the topic's scenario (domain data), if any."""
+    scenario = topic.scenario
+    if scenario is None:
+        return ()
+    if section_id == "questions":
+        return scenario.questions(topic.lang)
+    if section_id == "poc_tests":
+        return scenario.poc_tests(topic.lang)
+    return ()
+
+
+def _gaps(plan: _Plan, book: CitationBook, *, short: bool) -> tuple[tuple[Point, ...], list[Point]]:
+    """The gaps to raise — a key metric the vendor's documents do not state, or state short of
+    the guidance's target — and a question to ask for each."""
+    topic = plan.topic
+    lang = topic.lang
+    vendor = topic.vendor.name if topic.vendor else ""
+    scenario = (
+        topic.scenario.name(lang) if topic.scenario else message("briefing_beside_general", lang)
+    )
+    gaps: list[Point] = []
+    questions: list[Point] = []
+    for claim in plan.claims:
+        label = claim.criterion.name(lang)
+        if claim.evidence is None:
+            gaps.append(Point(message("briefing_gap", lang, vendor=vendor), label=label))
+            ask = message("briefing_ask_unstated", lang, vendor=vendor)
+            questions.append(Point(ask, label=label))
+        elif claim.short and claim.target is not None:
+            said, target = claim.evidence, claim.target
+            limit = SHORT_QUOTE_CHARS if short else len(said.display) + len(target.display)
+            text = message(
+                "briefing_gap_short",
+                lang,
+                vendor=vendor,
+                claim=shorten(said.display, limit),
+                scenario=scenario,
+                target=shorten(target.display, limit),
+            )
+            cites = (book.cite(said.hit, said.sentence), book.cite(target.hit, target.sentence))
+            gaps.append(Point(text, cites=cites, label=label))
+            questions.append(
+                Point(message("briefing_ask_short", lang, scenario=scenario), label=label)
+            )
+    if not gaps:
+        gaps.append(Point(message("briefing_no_gaps", lang, vendor=vendor)))
+    return tuple(gaps), questions
+
+
 def _beside(plan: _Plan, book: CitationBook, *, short: bool) -> tuple[Point, ...]:
-    """The vendor's stated figure next to the guidance's target, per criterion that has both
+    """The vendor's stated figure next to the guidance's target, per key metric that has both
     ("states 280 ms to connect · guidance for voice rooms: under 400 ms"), both quoted and
     cited."""
     topic = plan.topic
     lang = topic.lang
     vendor = topic.vendor.name if topic.vendor else ""
     scenario = topic.scenario.name(lang) if topic.scenario else ""
-    targets = {criterion.id: found for criterion, found in plan.matters}
     points = []
-    for criterion, claims in plan.claims:
-        claim = next((e for e in claims if has_figure(e.display)), None)
-        target = next((e for e in targets.get(criterion.id, ()) if has_figure(e.display)), None)
-        if claim is None or target is None:
+    for claim in plan.claims:
+        if not claim.beside:
             continue
-        limit = SHORT_QUOTE_CHARS if short else len(claim.display) + len(target.display)
+        said, target = claim.evidence, claim.target
+        assert said is not None and target is not None
+        limit = SHORT_QUOTE_CHARS if short else len(said.display) + len(target.display)
         text = message(
             "briefing_beside",
             lang,
             vendor=vendor,
-            claim=shorten(claim.display, limit),
+            claim=shorten(said.display, limit),
             scenario=scenario or message("briefing_beside_general", lang),
             target=shorten(target.display, limit),
         )
-        cites = (book.cite(claim.hit, claim.sentence), book.cite(target.hit, target.sentence))
-        points.append(Point(text, cites=cites, label=criterion.name(lang)))
+        cites = (book.cite(said.hit, said.sentence), book.cite(target.hit, target.sentence))
+        points.append(Point(text, cites=cites, label=claim.criterion.name(lang)))
     return tuple(points[:SHORT_CLAIMS] if short else points)
 
 

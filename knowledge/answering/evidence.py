@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from knowledge.answering.citations import CitationBook, clean_for_display
 from knowledge.answering.compose import MIN_SENTENCE_CHARS
+from knowledge.answering.shapes import has_figure
 from knowledge.domain.criteria import CriteriaBook, QuerySet
 from knowledge.retrieval.retriever import Hit, Retrieval
 from knowledge.retrieval.text import tokenize
@@ -21,7 +23,6 @@ from store.sentences import split_sentences
 Retrieve = Callable[..., Retrieval]
 RETRIEVE_K = 5
 VENDOR_K = 12
-_FIGURE = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +44,19 @@ def mentions_any(text: str, forms: Sequence[str]) -> bool:
     room"), compared as retrieval terms so stems and Chinese words line up."""
     if not forms:
         return False
-    words = set(tokenize(text))
+    words = terms(text)
     for form in forms:
-        form_words = set(tokenize(form))
+        form_words = terms(form)
         if form_words and form_words <= words:
             return True
     return False
+
+
+@lru_cache(maxsize=32_768)
+def terms(text: str) -> frozenset[str]:
+    """The retrieval terms of `text`, remembered: briefings test the same guide sentences and
+    headings against the scenarios' names on every run, and tokenizing Chinese is not cheap."""
+    return frozenset(tokenize(text))
 
 
 def gather(
@@ -87,7 +95,8 @@ def gather(
                     continue
                 # Capped: a sentence listing every metric is not the best answer on one of them.
                 score = min(matched, 2) + 1.5 / (rank + 1)
-                score += 1.0 if figures and _FIGURE.search(display) else 0.0
+                # A figure with its unit (a target value), not a digit of a name ("1v1", "4G").
+                score += 1.0 if figures and has_figure(display) else 0.0
                 score += 1.0 if wanted.hinted(heading) else 0.0
                 score += 1.0 if chunk.lang == lang else 0.0
                 if scenario_forms:

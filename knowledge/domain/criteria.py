@@ -14,7 +14,8 @@ SECTION_IDS: tuple[str, ...] = ("questions", "poc_tests", "red_flags")
 _LATIN = re.compile(r"[A-Za-z0-9]")
 
 
-def _keyword_pattern(keyword: str) -> re.Pattern[str]:
+@lru_cache(maxsize=1024)
+def keyword_pattern(keyword: str) -> re.Pattern[str]:
     """Latin keywords match whole words (a plural allowed: "region" finds "regions", never
     "regional" or "Web" in "website"); other keywords (Chinese, symbols) match anywhere."""
     escaped = re.escape(keyword)
@@ -36,6 +37,14 @@ class QuerySet:
     hints: tuple[str, ...] = ()
     compare: bool = False
     figure: bool = False  # a comparison cell on it states a figure
+    # How a briefing judges the vendor's figure against the guidance's (answering/targets.py):
+    # the kind of figure ("time", "percent", "count") and which way is better ("lower",
+    # "higher"); empty: both are shown, nothing is judged.
+    target_kind: str = ""
+    better: str = ""
+    # What each figure of that kind measures, by the keywords near it ("setup": join, 首帧…);
+    # only figures of the same aspect are compared.
+    aspects: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def name(self, lang: str) -> str:
         """The display name in `lang`."""
@@ -74,7 +83,7 @@ class QuerySet:
 
 @lru_cache(maxsize=256)
 def _patterns(keywords: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    return tuple(_keyword_pattern(keyword) for keyword in keywords if keyword)
+    return tuple(keyword_pattern(keyword) for keyword in keywords if keyword)
 
 
 def _fill(query: str, scenario: str) -> str:
@@ -133,7 +142,8 @@ def _strings(value: object) -> tuple[str, ...]:
 def _query_set(entry: dict[str, object], default_id: str = "") -> QuerySet:
     queries = entry.get("queries") or {}
     keywords = entry.get("keywords") or {}
-    assert isinstance(queries, dict) and isinstance(keywords, dict)
+    target = entry.get("target") or {}
+    assert isinstance(queries, dict) and isinstance(keywords, dict) and isinstance(target, dict)
     return QuerySet(
         id=str(entry.get("id") or default_id),
         name_en=str(entry.get("name_en") or ""),
@@ -144,6 +154,11 @@ def _query_set(entry: dict[str, object], default_id: str = "") -> QuerySet:
         hints=_strings(entry.get("hints")),
         compare=bool(entry.get("compare", False)),
         figure=bool(entry.get("figure", False)),
+        target_kind=str(target.get("kind") or ""),
+        better=str(target.get("better") or ""),
+        aspects=tuple(
+            (str(name), _strings(words)) for name, words in (target.get("aspects") or {}).items()
+        ),
     )
 
 

@@ -77,6 +77,21 @@ class Scenario:
     name_zh: str
     aliases: tuple[str, ...] = ()
     descriptions: tuple[str, ...] = ()  # what it is, in both languages: matched by meaning
+    # The briefing's questions to ask and PoC tests written for this scenario, per language.
+    questions_en: tuple[str, ...] = ()
+    questions_zh: tuple[str, ...] = ()
+    poc_tests_en: tuple[str, ...] = ()
+    poc_tests_zh: tuple[str, ...] = ()
+
+    def questions(self, lang: str) -> tuple[str, ...]:
+        """The questions to ask for this scenario in `lang` (else in the other language)."""
+        chosen = self.questions_zh if lang == "zh" else self.questions_en
+        return chosen or self.questions_en or self.questions_zh
+
+    def poc_tests(self, lang: str) -> tuple[str, ...]:
+        """The proof-of-concept tests for this scenario in `lang` (else in the other language)."""
+        chosen = self.poc_tests_zh if lang == "zh" else self.poc_tests_en
+        return chosen or self.poc_tests_en or self.poc_tests_zh
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -342,6 +357,13 @@ def load_vendor_book(path: Path = VENDORS_PATH) -> VendorBook:
     )
 
 
+def _per_lang(entry: dict[str, object], key: str, lang: str) -> tuple[str, ...]:
+    """`entry[key][lang]` as strings (a scenario's questions or PoC tests in one language)."""
+    value = entry.get(key) or {}
+    items = value.get(lang) if isinstance(value, dict) else None
+    return tuple(str(item) for item in items or () if str(item).strip())
+
+
 def load_scenario_book(path: Path = SCENARIOS_PATH) -> ScenarioBook:
     """Read the scenarios file; a missing file gives an empty book."""
     if not path.is_file():
@@ -359,6 +381,10 @@ def load_scenario_book(path: Path = SCENARIOS_PATH) -> ScenarioBook:
                     for key in ("description_en", "description_zh")
                     if entry.get(key)
                 ),
+                questions_en=_per_lang(entry, "questions", "en"),
+                questions_zh=_per_lang(entry, "questions", "zh"),
+                poc_tests_en=_per_lang(entry, "poc_tests", "en"),
+                poc_tests_zh=_per_lang(entry, "poc_tests", "zh"),
             )
             for entry in data.get("scenarios") or ()
             if entry.get("id")

@@ -34,13 +34,20 @@ class Corpus:
     held_out: bool = False  # run only when named: never part of `--corpus all`
     store: str = ""  # the cached store to share (another corpus's name); default: its own
     comparisons: tuple[Path, ...] = ()  # comparison sets (knowledge/evaluation/comparisons.py)
+    briefings: tuple[Path, ...] = ()  # briefing sets (knowledge/evaluation/briefings.py)
     # Vendor documents drawn for the run (knowledge/evaluation/vendor_docs.py): HTML and PDFs
     # without front matter, as users bring them.
     vendor_docs: tuple[Path, ...] = ()
 
     def missing(self) -> list[Path]:
         """The document folders and question files that are not there."""
-        paths = (*self.docs, *self.questions, *self.comparisons, *self.vendor_docs)
+        paths = (
+            *self.docs,
+            *self.questions,
+            *self.comparisons,
+            *self.briefings,
+            *self.vendor_docs,
+        )
         return [p for p in paths if not p.exists()]
 
     def load_questions(self) -> list[EvalQuestion]:
@@ -134,6 +141,9 @@ def load_registry(
             store=str(entry.get("store", "")),
             comparisons=tuple(
                 _path(c, root, base, "comparisons", name) for c in entry.get("comparisons") or ()
+            ),
+            briefings=tuple(
+                _path(b, root, base, "briefings", name) for b in entry.get("briefings") or ()
             ),
             vendor_docs=tuple(
                 _path(v, root, base, "vendor_docs", name) for v in entry.get("vendor_docs") or ()

@@ -32,6 +32,13 @@ ROWS = (
     ("missed_cells", "missed cells"),
     ("compare_p50_ms", "compare p50 ms (warm)"),
     ("compare_cold_p50_ms", "compare p50 ms (cold)"),
+    # Briefing sets (issue 16): vendors × scenarios, the key metrics' claims.
+    ("n_briefing_metrics", "briefing key metrics"),
+    ("briefing_metric_accuracy", "key-metric accuracy"),
+    ("off_metric_claims", "off-metric claims"),
+    ("n_briefings", "briefings"),
+    ("scenario_items_accuracy", "scenario's own Q/PoC"),
+    ("brief_p50_ms", "brief p50 ms (warm)"),
 )
 _COUNTS = {
     "cross_lingual_hit_rate": "n_cross_lingual",
@@ -54,6 +61,7 @@ def _cell(metrics: dict[str, object], key: str) -> str:
         "p95_ms",
         "compare_p50_ms",
         "compare_cold_p50_ms",
+        "brief_p50_ms",
     ):
         return f"{value:.3f}"
     return str(value)

@@ -103,7 +103,7 @@ def evaluate_corpus(settings: Settings, corpus: Corpus, baseline: bool) -> Corpu
     ingest_corpus(own_settings, corpus, store_dir)
     opened = open_knowledge(own_settings, store_dir)
     assistant, store = opened.assistant, opened.store
-    compared = _comparisons(corpus, assistant)
+    compared = _comparisons(corpus, assistant) | _briefings(corpus, assistant)
     if not corpus.questions:
         return CorpusResult(corpus.name, compared, None, ())
     questions = corpus.load_questions()
@@ -130,6 +130,27 @@ def _comparisons(corpus: Corpus, assistant: Any) -> dict[str, object]:
     if metrics["cell_accuracy"] != 1.0:
         print(f"{corpus.name}: comparison cells not right:", file=sys.stderr)
         print_cells(outcomes)
+    return metrics
+
+
+def _briefings(corpus: Corpus, assistant: Any) -> dict[str, object]:
+    """The briefing sets' metrics (key-metric accuracy, off-metric claims, the scenario's own
+    questions and PoC tests), if the corpus has any."""
+    if not corpus.briefings:
+        return {}
+    from knowledge.evaluation.briefings import load_briefings, print_briefings, run_briefings
+
+    expectations = []
+    markers: dict[str, tuple[str, ...]] = {}
+    for path in corpus.briefings:
+        briefings, scenario_markers = load_briefings(path)
+        expectations += briefings
+        markers |= scenario_markers
+    criteria = assistant_criteria(assistant)
+    metrics, outcomes, items = run_briefings(assistant, criteria, expectations, markers)
+    if metrics["briefing_metric_accuracy"] != 1.0 or metrics["scenario_items_accuracy"] != 1.0:
+        print(f"{corpus.name}: briefing metrics not right:", file=sys.stderr)
+        print_briefings(outcomes, items)
     return metrics
 
 

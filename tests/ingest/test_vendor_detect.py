@@ -101,3 +101,53 @@ def test_ingest_stores_the_vendor_and_aliases_as_chunk_metadata(
     assert again.updated == 1 and again.unchanged == 0
     records = open_store(store_settings).chunks.get(where={"vendor": "Acme"}, include=[])
     assert records["ids"]
+
+
+HAN_VENDOR = """# 云鹭云实时音视频产品说明
+
+云鹭云提供实时音视频 SDK，单房间支持 50 个麦位。
+云鹭云承诺 99.9% 的月度可用性，未达标按 SLA 赔付。
+云鹭云按每千分钟 3 元收费，音频与视频分开计费。
+云鹭云的节点覆盖 20 个地区。
+"""
+
+HAN_TOPIC = """# 实时音视频技术介绍
+
+实时音视频提供低延迟的通话能力，实时音视频承诺的是端到端体验。
+实时音视频保证了互动性；实时音视频提供连麦、PK 等玩法。
+"""
+
+HAN_GUIDE = """# 语聊房选型指南
+
+语聊房提供多人语音互动。语聊房承诺的体验取决于厂商。
+语聊房收费通常按分钟计。语聊房提供麦位管理。
+"""
+
+HAN_COMPARISON = """# 云鹭云与青岚云对比
+
+云鹭云提供 50 个麦位；青岚云提供 30 个麦位。
+云鹭云承诺 99.9% 可用性；青岚云承诺 99.5% 可用性。
+云鹭云按每千分钟 3 元收费；青岚云按每千分钟 4 元收费。
+"""
+
+
+def test_a_vendor_named_only_in_chinese_is_detected_by_the_name_it_offers_under() -> None:
+    found = detect_vendor(_load("product.md", HAN_VENDOR))
+    assert found is not None and found.name == "云鹭云"
+    meta = with_vendor(_load("product.md", HAN_VENDOR))
+    assert (meta.vendor, meta.doc_type) == ("云鹭云", "vendor")
+
+
+def test_a_chinese_title_naming_a_topic_or_two_vendors_names_no_one() -> None:
+    assert detect_vendor(_load("topic.md", HAN_TOPIC)) is None
+    assert detect_vendor(_load("guide.md", HAN_GUIDE)) is None
+    assert detect_vendor(_load("compare.md", HAN_COMPARISON)) is None
+    guide = "---\ndoc_type: guide\n---\n" + HAN_VENDOR
+    assert with_vendor(_load("guide.md", guide)).vendor == ""
+
+
+def test_a_chinese_name_the_text_never_offers_anything_under_is_no_vendor() -> None:
+    mentions_only = (
+        "# 云鹭云实时音视频产品说明\n\n云鹭云是一家公司。云鹭云在杭州。云鹭云成立于 2020 年。\n"
+    )
+    assert detect_vendor(_load("about.md", mentions_only)) is None

@@ -377,3 +377,17 @@ def test_comparison_in_chinese_when_asked_in_chinese(briefer: Briefer) -> None:
     )
     assert "各家厂商自己文档中的说法" in answer.text
     assert "NimbusRTC 的文档未说明" in answer.text
+
+
+def test_without_reading_tools_claims_come_from_the_keyword_search(
+    assistant: KnowledgeAssistant,
+) -> None:
+    vendors = load_vendor_book(FIXTURES / "vendors.yaml")
+    scenarios = load_scenario_book(FIXTURES / "scenarios.yaml")
+    domain = Domain(vendors, scenarios, load_domain().glossary, default_criteria())
+    answer = Briefer(assistant.retrieve, domain).brief("NimbusRTC voice room", "en")
+    assert "NimbusRTC states: “NimbusRTC's median join time is 320 ms on 4G networks.”" in (
+        answer.text
+    )
+    gaps = answer.text.split("Gaps", 1)[1].split("Questions to ask", 1)[0]
+    assert "Echo cancellation and noise suppression (3A): not addressed in NimbusRTC's" in gaps

@@ -257,10 +257,24 @@ def test_scenarios_yaml_is_covered_in_both_languages() -> None:
     ids = [s["id"] for s in scenarios]
     assert set(ids) == SCENARIO_IDS and len(ids) == len(SCENARIO_IDS)
     for s in scenarios:
-        assert set(s) == {"id", "name_en", "name_zh", "aliases", "description_en", "description_zh"}
+        assert set(s) == {
+            "id",
+            "name_en",
+            "name_zh",
+            "aliases",
+            "description_en",
+            "description_zh",
+            "questions",
+            "poc_tests",
+        }
         assert all(isinstance(a, str) and a.strip() for a in s["aliases"])
         # What scenario matching by meaning compares a topic with, in both languages.
         assert detect_lang(s["description_en"]) == "en" and detect_lang(s["description_zh"]) == "zh"
+        # The briefing's own questions and PoC tests, in each language.
+        for key in ("questions", "poc_tests"):
+            assert set(s[key]) == LANGS, (s["id"], key)
+            for lang in LANGS:
+                assert s[key][lang] and all(detect_lang(item) == lang for item in s[key][lang])
     covered: dict[str, set[str]] = {}
     for p in corpus_files():
         meta, _ = parse(p)

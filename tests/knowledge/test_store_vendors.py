@@ -120,6 +120,40 @@ def test_cli_lists_the_vendors_as_json(built: tuple[Settings, Path]) -> None:
         assert set(entry) == {"name", "aliases", "documents", "chunks", "langs", "as_of"}
 
 
+def test_cli_lists_the_vendors_in_the_locales_language(built: tuple[Settings, Path]) -> None:
+    settings, store_dir = built
+    env = os.environ | {
+        "DATA_DIR": str(settings.data_dir),
+        "CHROMA_COLLECTION": "vendors",
+        "LC_ALL": "",
+        "LC_MESSAGES": "",
+        "LANG": "zh_CN.UTF-8",
+    }
+    command = [sys.executable, "-m", "knowledge", "vendors", "--store", str(store_dir)]
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("知识库里的厂商") and "篇文档" in result.stdout
+    assert "QueqiaoRTC：" in result.stdout
+
+
+def test_the_listings_language_is_the_option_else_the_locales(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from knowledge.__main__ import build_parser, locale_lang
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    assert locale_lang() == "en"
+    monkeypatch.setenv("LANG", "zh_TW.UTF-8")
+    assert locale_lang() == "zh"
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")  # LC_ALL overrides LANG
+    assert locale_lang() == "en"
+    assert build_parser().parse_args(["vendors", "--lang", "zh"]).lang == "zh"
+    assert build_parser().parse_args(["vendors"]).lang is None
+
+
 def test_a_vendor_with_many_chunks_is_read_through_retrieval(
     assistant: KnowledgeAssistant,
 ) -> None:
