@@ -3,7 +3,7 @@ those documents gather in.
 
 A product's own documentation set names the product on most of its pages and almost nowhere
 else; its other pages (troubleshooting, a configuration reference) belong to it as well, though
-they never repeat the name. So a question that names a product ("MediaMTX 录制时崩溃会丢多少？")
+they never repeat the name. So a question that names a product ("StreamBox 录制时崩溃会丢多少？")
 is looked for in that set first, in either language, instead of in whichever pages share the
 question's language. A name used across the whole store (a protocol, a tool every set mentions)
 gathers nowhere and scopes nothing."""
@@ -36,8 +36,8 @@ VersionsUsing = Callable[[str, int], "set[tuple[str, str]] | None"]
 
 def named_forms(query: str) -> list[str]:
     """The Latin words of a query that look like names, as typed: a word with a capital past its
-    first letter, a digit, a dot or an underscore ("MediaMTX", "SRS", "H.265", "jitter_buffer"), a
-    capitalised word inside a sentence ("Jitsi"), or any Latin word of a Chinese question.
+    first letter, a digit, a dot or an underscore ("StreamBox", "RTC", "H.265", "jitter_buffer"), a
+    capitalised word inside a sentence ("Quux"), or any Latin word of a Chinese question.
     Ordinary words ("behind", "third") say what is asked, not where to look."""
     latin = sum(len(match.group(0)) for match in _NAME.finditer(query))
     mostly_han = latin < 0.5 * len(re.sub(r"\s", "", query))
