@@ -148,7 +148,8 @@ class HybridRetriever:
         ) -> None:
             nonlocal dense
             own = [hit for hit in pool if keep(records[hit[0]])] if keep else []
-            if len(own) < top and (keep is None or len(pool) < snapshot.lexical.size):
+            short = keep is None or len(pool) < snapshot.lexical.size
+            if len(own) < top and short and where is not None:
                 own = self._dense(snapshot, vector, where, records)
             rankings.append(Ranking([chunk_id for chunk_id, _ in own[:top]], family))
             seen = {chunk_id for chunk_id, _ in dense}
@@ -175,15 +176,14 @@ class HybridRetriever:
 
         if named and not filters:
             # The named vendor's own chunks compete even when generic chunks crowd the top.
-            add_dense({"vendor": {"$in": sorted(named)}})
+            add_dense({"vendor": {"$in": sorted(named)}}, keep=lambda c: c.vendor in named)
         names_typed = named_forms(query)
         scope = self.scopes.scope(
             (term for form in names_typed for term in tokenize(form)[:1]), snapshot.live
         )
-        # The scope's own dense rankings filter by source, which a very large scope makes slow:
-        # it is then only boosted.
-        searchable = bool(scope) and len(scope) <= MAX_SCOPE_FILTER
-        in_scope = [{"source": {"$in": sorted(scope)}}] if searchable else []
+        # A scope's ranking the pool runs short of asks Chroma with the scope's sources as a
+        # filter, unless there are too many of them to filter by.
+        in_scope = [{"source": {"$in": sorted(scope)}}] if len(scope) <= MAX_SCOPE_FILTER else []
         if not (filters and "lang" in filters):
             # A multilingual model ranks text in the question's language above the same content
             # in the other: each language's best chunks rank on their own (in the documents of a
@@ -191,8 +191,10 @@ class HybridRetriever:
             for lang in LANGS:
                 where = _where({**(filters or {}), "lang": lang})
                 add_dense(where, top=LANG_CANDIDATES, keep=lambda c, lang=lang: c.lang == lang)
-                if in_scope:
-                    where = _where({**(filters or {}), "lang": lang}, *in_scope)
+                if scope:
+                    where = (
+                        _where({**(filters or {}), "lang": lang}, *in_scope) if in_scope else None
+                    )
                     add_dense(
                         where,
                         top=LANG_CANDIDATES,
