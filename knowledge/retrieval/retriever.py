@@ -20,7 +20,7 @@ from knowledge.domain.glossary import Concept
 from knowledge.domain.topics import VendorBook
 from knowledge.retrieval.fusion import DENSE, LEXICAL, NAMES, SENTENCE, Ranking, diversify, fuse
 from knowledge.retrieval.index import LiveIndex, Snapshot
-from knowledge.retrieval.scope import NameScopes, named_forms
+from knowledge.retrieval.scope import LATIN_WORD, NameScopes, named_forms
 from knowledge.retrieval.text import tokenize
 from knowledge.retrieval.translations import default_translations
 from store.language import detect_lang
@@ -372,9 +372,6 @@ def named_vendors(query: str, snapshot: Snapshot, vendors: VendorBook) -> set[st
     return {vendor for vendor in snapshot.vendor_names if vendors.names_vendor(query, vendor)}
 
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._\-][A-Za-z0-9]+)*")
-
-
 def distinctive_names(
     query: str, idf: Callable[[str], float], size: int, limit: int = 2
 ) -> list[str]:
@@ -387,7 +384,7 @@ def distinctive_names(
     rare = DISTINCTIVE_SHARE * size
     floor = math.log(1 + (size - rare + 0.5) / (rare + 0.5))
     scored: dict[str, float] = {}
-    for match in _WORD.finditer(query):
+    for match in LATIN_WORD.finditer(query):
         form = match.group(0)
         terms = tokenize(form)
         if len(form) < 3 or len(terms) != 1:

@@ -28,7 +28,8 @@ LOOKUP_LIMIT = 10_000
 # A scope that spans most of the store narrows nothing.
 NARROW_SHARE = 0.6
 
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._\-][A-Za-z0-9]+)*")
+# A Latin word as a question types it ("WebRTC", "H.265", "jitter_buffer", "self-hosted").
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[._\-][A-Za-z0-9]+)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?。！？]\s*)$")
 
 VersionsUsing = Callable[[str, int], "set[tuple[str, str]] | None"]
@@ -39,10 +40,10 @@ def named_forms(query: str) -> list[str]:
     first letter, a digit, a dot or an underscore ("StreamBox", "RTC", "H.265", "jitter_buffer"), a
     capitalised word inside a sentence ("Quux"), or any Latin word of a Chinese question.
     Ordinary words ("behind", "third") say what is asked, not where to look."""
-    latin = sum(len(match.group(0)) for match in _NAME.finditer(query))
+    latin = sum(len(match.group(0)) for match in LATIN_WORD.finditer(query))
     mostly_han = latin < 0.5 * len(re.sub(r"\s", "", query))
     forms: list[str] = []
-    for match in _NAME.finditer(query):
+    for match in LATIN_WORD.finditer(query):
         form = match.group(0)
         inner = form[1:]
         if (
