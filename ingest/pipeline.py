@@ -384,11 +384,16 @@ class _Run:
             versions, self.embedder.identity, sentences=SENTENCE_VERSION, text_format=TEXT_FORMAT
         )
         new_ids = {chunk.id for chunk in chunks}
-        stale = [
+        known = [
             chunk_id
             for item in items
             if (old := entries.get(item.target.source)) is not None
             for chunk_id in old.chunk_ids
+        ]
+        sources = [item.target.source for item in items]
+        stale = [
+            chunk_id
+            for chunk_id in dict.fromkeys(known + _stored_ids(self.store, sources))
             if chunk_id not in new_ids
         ]
         counts = {item.target.source: len(item.chunks) for item in items}
@@ -417,7 +422,8 @@ class _Run:
                 # The switch happened: only the old chunks' deletion was left. The index's own
                 # record of the version is left to the catch-up, which refetches it if short.
                 keep = set(entry.pending_ids)
-                stale = [c for c in entry.chunk_ids if c not in keep]
+                held = dict.fromkeys(list(entry.chunk_ids) + _stored_ids(self.store, [source]))
+                stale = [c for c in held if c not in keep]
                 self.lexical.delete(stale)
                 _delete(self.store, stale)
                 self.manifest.commit_replace([source])
@@ -461,6 +467,18 @@ def _choose_owners(
 
 def _under(source: str, prefix: str) -> bool:
     return prefix in ("", ".") or source == prefix or source.startswith(prefix + "/")
+
+
+def _stored_ids(store: StoreHandle, sources: list[str]) -> list[str]:
+    """The ids the store holds for `sources`, whatever the manifest says: a store whose
+    manifest was lost or that was moved keeps chunks no entry names, and a re-cut of the same
+    content (a newer TEXT_FORMAT) carries the same content hash, so readers would take those
+    chunks for live ones beside the new."""
+    found: list[str] = []
+    for start in range(0, len(sources), WRITE_BATCH):
+        batch = sources[start : start + WRITE_BATCH]
+        found += store.chunks.get(where={"source": {"$in": batch}}, include=[])["ids"]
+    return found
 
 
 def _delete(store: StoreHandle, ids: list[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -218,3 +219,38 @@ def test_store_emptied_behind_the_manifest_is_rebuilt(
     report = _sync(store_settings, fake_embedder, docs)
     assert report.added == 3
     assert len(_live_ids(store_settings, None)) == 3
+
+
+def test_a_lost_manifest_leaves_no_orphans_when_the_documents_are_cut_anew(
+    store_settings: Settings, fake_embedder: object, docs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store whose manifest is gone (moved, data folder wiped) holds chunks no entry names;
+    re-reading the same files with a changed chunker gives them the same content hash, so
+    they would pass for live beside the new chunks unless ingest drops them from the store."""
+    import ingest.pipeline as pipeline
+
+    _sync(store_settings, fake_embedder, docs)
+    pipeline.manifest_path(store_settings).unlink()
+    original = pipeline.chunk_document
+
+    def recut(*args: object, **kwargs: object) -> list[object]:
+        drafts = original(*args, **kwargs)  # type: ignore[arg-type]
+        return [dataclasses.replace(d, text=f"{d.text}\n\nCut anew.") for d in drafts]
+
+    monkeypatch.setattr(pipeline, "chunk_document", recut)
+    report = _sync(store_settings, fake_embedder, docs)
+    assert report.added == 3
+    store = open_store(store_settings)
+    texts = store.chunks.get(include=["documents"])["documents"]
+    assert texts and all(text.endswith("Cut anew.") for text in texts)  # type: ignore[union-attr]
+    assert store.sentences.count() == len(sentence_records(_stored_chunks(store_settings)))
+
+
+def _stored_chunks(settings: Settings) -> list[Chunk]:
+    records = open_store(settings).chunks.get(include=["documents", "metadatas"])
+    return [
+        Chunk.from_record(i, text or "", dict(m or {}))
+        for i, text, m in zip(
+            records["ids"], records["documents"], records["metadatas"], strict=True
+        )  # type: ignore[arg-type]
+    ]
