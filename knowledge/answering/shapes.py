@@ -128,13 +128,18 @@ _NOT_PROSE = re.compile(
     r"|[\u2500-\u259f]"  # box drawing and block characters (tables and banners as art)
 )
 _PATH_OR_FLAG = re.compile(r"\s--?[A-Za-z]|(?:^|\s)\.{0,2}/\w|\w/[\w.-]+/")
+# A program: a lowercase name, or any path to one ("Acme-master/misc/setup.sh").
+_PROGRAM = re.compile(r"(?:[a-z][\w.-]*|[\w.-]*/[\w./-]+)\s")
+# How a line of code or configuration ends and prose never does: an opened block, a line
+# continued, a list of quoted strings ('ENTRYPOINT [ "/acme" ]').
+_CODE_END = re.compile(r'(?:[{\[\\]|\[\s*"[^"]*"(?:\s*,\s*"[^"]*")*\s*\])\s*$')
 
 
 def _is_command(text: str) -> bool:
     """A shell command line: a lowercase program name first, a flag or a path in it, and no
     sentence's end ("openssl genrsa -out /etc/x.key", "chmod g+r /etc/x")."""
     return (
-        bool(re.match(r"[a-z][\w.-]*\s", text))
+        bool(_PROGRAM.match(text))
         and bool(_PATH_OR_FLAG.search(text))
         and not _ENDS_SENTENCE.search(text)
     )
@@ -182,7 +187,7 @@ def table_cells(header: str, row: str) -> str:
 def is_code(sentence: str) -> bool:
     """A command, a configuration line or a code fragment, not prose."""
     text = sentence.strip()
-    if _CODE_LINE.match(text) or _NOT_PROSE.search(text):
+    if _CODE_LINE.match(text) or _NOT_PROSE.search(text) or _CODE_END.search(text):
         return True
     if not has_han(text) and (
         not re.search(r"\s", text) or _is_command(text) or _is_data_dump(text)
@@ -195,12 +200,13 @@ def is_code(sentence: str) -> bool:
 
 
 def is_link_list(sentence: str) -> bool:
-    """Mostly URLs, or nothing but links (an item of a list of sources)."""
+    """Mostly URLs, or links with hardly a word beside them (an item of a list of sources)."""
     unlinked = _MARKDOWN_LINK.sub("", sentence)
-    if unlinked != sentence and not re.search(r"\w", unlinked):
+    if unlinked != sentence and _words(unlinked) <= 2:
         return True
-    linked = sum(len(url) for url in _URL.findall(sentence))
-    return linked > 0.4 * max(len(sentence), 1)
+    # Beside Markdown links (whose addresses are not read), bare URLs.
+    linked = sum(len(url) for url in _URL.findall(unlinked))
+    return linked > 0.4 * max(len(unlinked), 1)
 
 
 def is_pointer(sentence: str) -> bool:

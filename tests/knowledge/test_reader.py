@@ -100,6 +100,7 @@ def test_filler_shapes_are_recognised() -> None:
     assert is_link_list("Docs: https://example.com/a https://example.com/b")
     assert is_link_list("[Acme RTC pricing page (summary)](https://acme.example/pricing)")
     assert not is_link_list("See [the guide](https://acme.example/g): rooms hold 500 people.")
+    assert is_link_list("Docs: [a](https://acme.example/a) [b](https://acme.example/b)")
     assert is_pointer("See the table below.")
     assert is_filler("Why does the support team matter so much?")
     assert is_filler("背后的技术支持团队,靠不靠谱？")
@@ -242,12 +243,18 @@ def test_code_and_markup_lines_are_filler() -> None:
         "A --> PUSH[fa:fa-car Push streaming]",
         "█████▀ ▄██████  Acme Launcher v0.1",
         "Acme_Open_Source_White_Paper.pdf",
+        'ENTRYPOINT [ "/acme" ]',
+        "Acme-master/misc/prerequisites.sh --enable-gpu",
+        "推荐配置如下，假设RTT是100ms：srt_server {",
+        "docker run --rm -it -p 1935:1935 registry.example/acme:5 \\",
     ):
         assert is_filler(code), code
     for prose in (
         "Acme is licensed under the AGPL-3.0-only.",
         "Start the server with the -c flag to pick a configuration file.",
         "RTT为100ms时，延迟约为300ms；",
+        "The server answers within 120 ms [1]",
+        "Use the [web console](https://acme.example/console) to watch the rooms.",
     ):
         assert not is_filler(prose), prose
 
