@@ -1,6 +1,6 @@
 """`python -m bench.sentence_cost [--store DIR] [--synthetic N]`: what sentence vectors cost a
-question: `SentenceStore.query` (40 nearest sentences), `for_chunks` of 5 chunks, and `retrieve`
-with and without its sentence ranking, warm, p50/p95 in ms.
+question: `for_chunks` of its 5 retrieved chunks (what the reader scores), beside `retrieve`
+itself, warm, p50/p95 in ms.
 
 Without `--store`, the bundled corpus is ingested into a scratch store first (its time reported);
 `--synthetic N` measures a synthetic store of N chunks instead (bench.__main__.synthetic_store).
@@ -35,30 +35,19 @@ def _timed(call: Callable[[int], object], rounds: int) -> dict[str, float]:
 def measure(settings: object, store_dir: Path | None, rounds: int) -> dict[str, object]:
     """Latencies of the sentence calls on one store, over the benchmark's questions."""
     from knowledge.factory import open_assistant
-    from knowledge.retrieval import retriever as retriever_module
 
     assistant = open_assistant(settings, store_dir)  # type: ignore[arg-type]
     retriever = assistant.retriever
     sentences = retriever.index.store.sentences
-    vectors = [retriever.embedder.embed_query(q) for q in QUESTIONS]
     top5 = [[hit.chunk.id for hit in retriever.retrieve(q, k=5).hits] for q in QUESTIONS]
 
-    query = _timed(lambda i: sentences.query(vectors[i], 40), rounds)
     for_chunks = _timed(lambda i: sentences.for_chunks(top5[i]), rounds)
-    with_sentences = _timed(lambda i: retriever.retrieve(QUESTIONS[i], k=5), rounds)
-    saved = retriever_module.SENTENCE_CANDIDATES
-    retriever_module.SENTENCE_CANDIDATES = 0
-    try:
-        without = _timed(lambda i: retriever.retrieve(QUESTIONS[i], k=5), rounds)
-    finally:
-        retriever_module.SENTENCE_CANDIDATES = saved
+    retrieve = _timed(lambda i: retriever.retrieve(QUESTIONS[i], k=5), rounds)
     return {
         "chunks": retriever.index.store.chunks.count(),
         "sentences": sentences.count(),
-        "sentence_query_40": query,
         "for_chunks_5": for_chunks,
-        "retrieve_with_sentences": with_sentences,
-        "retrieve_without_sentences": without,
+        "retrieve": retrieve,
     }
 
 

@@ -22,7 +22,6 @@ DUPLICATE_JACCARD = 0.8
 
 DENSE = "dense"  # by the chunk's cosine to the question
 LEXICAL = "lexical"  # by BM25, in the question's words or in their translations
-SENTENCE = "sentence"  # by the cosine of the chunk's best sentence
 NAMES = "names"  # chunks that spell a name the question uses
 
 

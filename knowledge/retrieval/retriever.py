@@ -1,7 +1,7 @@
 """Hybrid retrieval: dense search in Chroma plus BM25, fused by reciprocal rank, de-duplicated and
-spread across documents. Besides whole chunks, the question is matched against single sentences
-(small-to-big): a chunk holding one sentence that answers it competes even when the rest of the
-chunk speaks of other things."""
+spread across documents. Sentences are matched by the reader, within the chunks found here: a
+ranking of the store's nearest single sentences (small-to-big) was measured and dropped, since
+on both real corpora it cost recall (docs/evaluation.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import numpy as np
 from knowledge.domain import Domain
 from knowledge.domain.glossary import Concept
 from knowledge.domain.topics import VendorBook
-from knowledge.retrieval.fusion import DENSE, LEXICAL, NAMES, SENTENCE, Ranking, diversify, fuse
+from knowledge.retrieval.fusion import DENSE, LEXICAL, NAMES, Ranking, diversify, fuse
 from knowledge.retrieval.index import LiveIndex, Snapshot
 from knowledge.retrieval.scope import LATIN_WORD, NameScopes, named_forms
 from knowledge.retrieval.text import tokenize
@@ -28,11 +28,6 @@ from store.schema import Chunk
 from store.sentences import split_sentences
 
 CANDIDATES = 40
-SENTENCE_CANDIDATES = 40
-# The sentence ranking counts half a ranking in the fusion: at a full one, Chinese sentences of the
-# bundled corpus crowded a Chinese question's English answer out of the top 5 (e5 favours its own
-# language sentence by sentence more than chunk by chunk); at half, no bundled question lost.
-SENTENCE_WEIGHT = 0.5
 EXPANSION_WEIGHT = 0.6
 # The question's words in the other language (retrieval/translations) join the BM25 query, so
 # the lexical side finds the other language's chunks too: each word's translations that the
@@ -137,7 +132,6 @@ class HybridRetriever:
         rankings = [
             Ranking([chunk_id for chunk_id, _ in dense], DENSE),
             Ranking([chunk_id for chunk_id, _ in lexical], LEXICAL),
-            Ranking(self._by_sentence(vector), SENTENCE, SENTENCE_WEIGHT),
         ]
 
         def add_dense(
@@ -225,7 +219,7 @@ class HybridRetriever:
         missing = [chunk_id for chunk_id in fused if chunk_id not in dense_scores]
         dense_scores.update(self._fetch(vector, missing, records))
         # A chunk whose record is gone was deleted since the index was read: it cannot be cited.
-        # One found by its sentence alone may be of an old version, or outside the filters.
+        # One found by the lexical index alone may be of an old version, or outside the filters.
         fused = {
             chunk_id: score
             for chunk_id, score in fused.items()
@@ -305,14 +299,6 @@ class HybridRetriever:
             while len(self._sentences) > SENTENCE_CACHE_CHUNKS:
                 self._sentences.popitem(last=False)
         return found | fresh
-
-    def _by_sentence(self, vector: np.ndarray) -> list[str]:
-        """Chunks in the order of their best sentence among the store's nearest ones (small-to-
-        big); whether each is live and matches the filters is checked with its record."""
-        ranking: dict[str, None] = {}
-        for chunk_id, _, _ in self.index.store.sentences.query(vector, SENTENCE_CANDIDATES):
-            ranking.setdefault(chunk_id)
-        return list(ranking)
 
     def _dense(
         self,

@@ -9,7 +9,6 @@ import pytest
 from config.settings import Settings
 from ingest.pipeline import Ingestor
 from knowledge.domain import load_domain
-from knowledge.retrieval import retriever as retriever_module
 from knowledge.retrieval.index import LiveIndex
 from knowledge.retrieval.retriever import HybridRetriever
 from store.client import open_store
@@ -95,12 +94,12 @@ def test_a_chunk_stored_without_sentences_is_embedded_once(hybrid: HybridRetriev
     assert counting.passages == 2
 
 
-def test_a_sentence_of_a_version_not_live_is_never_retrieved(
+def test_a_sentence_of_a_version_not_live_is_never_read(
     hybrid: HybridRetriever, fake_embedder: object
 ) -> None:
     target = _target(hybrid)
-    # A half-written version's sentence, identical to the question: ranked by the sentence
-    # search, never returned.
+    # A half-written version's sentence, identical to the question: its chunk is never
+    # retrieved, so the reader never sees it.
     ghost = Chunk(text=TARGET, source="ghost.md", chunk_index=0, section="Money back")
     records = sentence_records([ghost])
     hybrid.index.store.sentences.write(
@@ -109,10 +108,6 @@ def test_a_sentence_of_a_version_not_live_is_never_retrieved(
             [r.embed_text for r in records]
         ),
     )
-    vector = fake_embedder.embed_query(f"Money back: {TARGET}")  # type: ignore[attr-defined]
-    ranking = hybrid._by_sentence(vector)
-    assert ghost.id in ranking and target.id in ranking
-    assert len(ranking) == len(set(ranking))
     hits = [hit.chunk.id for hit in hybrid.retrieve(TARGET, k=13).hits]
     assert target.id in hits and ghost.id not in hits
     other = next(c for c in _chunks(hybrid) if c.source != target.source)
@@ -120,36 +115,10 @@ def test_a_sentence_of_a_version_not_live_is_never_retrieved(
     assert filtered and all(hit.chunk.source == other.source for hit in filtered)
 
 
-def test_a_chunk_with_one_answering_sentence_rises(
-    hybrid: HybridRetriever, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    target = _target(hybrid)
-    question = "Refunds arrive within how many business days?"
-    # The per-language rankings would lift most of the other chunks alike: left out, so the
-    # sentence ranking's own effect shows.
-    monkeypatch.setattr(retriever_module, "LANGS", ())
-
-    def rank_and_score() -> tuple[int, float]:
-        hits = hybrid.retrieve(question, k=13).hits
-        ids = [hit.chunk.id for hit in hits]
-        return ids.index(target.id), hits[ids.index(target.id)].score
-
-    with_sentences = rank_and_score()
-    monkeypatch.setattr(retriever_module, "SENTENCE_CANDIDATES", 0)
-    without = rank_and_score()
-    assert with_sentences[1] > without[1]
-    # Its one sentence lifts it above chunks that match the question better as a whole.
-    assert with_sentences[0] < without[0]
-
-
-def test_a_store_without_sentences_retrieves_as_before(
-    hybrid: HybridRetriever, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_store_without_sentences_retrieves_the_same_chunks(hybrid: HybridRetriever) -> None:
+    question = "When do refunds arrive?"
+    before = [hit.chunk.id for hit in hybrid.retrieve(question, k=3).hits]
     store = hybrid.index.store
     store.sentences.delete_for_chunks([c.id for c in _chunks(hybrid)])
     assert store.sentences.count() == 0
-    question = "When do refunds arrive?"
-    hits = [hit.chunk.id for hit in hybrid.retrieve(question, k=3).hits]
-    monkeypatch.setattr(retriever_module, "SENTENCE_CANDIDATES", 0)
-    assert len(hits) == 3
-    assert hits == [hit.chunk.id for hit in hybrid.retrieve(question, k=3).hits]
+    assert before == [hit.chunk.id for hit in hybrid.retrieve(question, k=3).hits]
