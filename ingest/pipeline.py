@@ -22,7 +22,12 @@ from store.client import StoreHandle, locate_store, open_store
 from store.lexical_index import LexicalIndex, open_lexical_index
 from store.lexical_sync import catch_up
 from store.schema import Chunk, content_hash
-from store.sentences import SENTENCE_VERSION, SentenceRecord, sentence_records
+from store.sentences import (
+    SENTENCE_VERSION,
+    SentenceRecord,
+    drop_legacy_collection,
+    sentence_records,
+)
 
 # Chunks embedded per model call (with their sentences): large calls let the model sort by length
 # and pad less, which is most of the pipeline's speed; a thousand 200-token chunks and their few
@@ -194,6 +199,8 @@ class _Run:
         """Recover, remove what vanished, then add and replace what is new or changed."""
         self._recover()
         self._forget_if_store_lost()
+        if self.store.client is not None:
+            drop_legacy_collection(self.store.client, self.ingestor.settings.chroma_collection)
         self.embedded_by = self._embedded_by()
         entries = self.manifest.entries()
         present = {target.source for target in targets}

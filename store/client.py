@@ -162,7 +162,6 @@ def open_store(settings: Settings, store_dir: Path | None = None) -> StoreHandle
         )
         sentences = client.get_or_create_collection(
             name=sentence_collection_name(settings.chroma_collection),
-            metadata=COLLECTION_METADATA,
             embedding_function=None,
         )
     except Exception as error:

@@ -12,15 +12,22 @@ nothing, and their vectors would match any short question.
 
 Records live in a companion collection (`sentence_collection_name`), one per sentence: id
 "{chunk_id}:{i}" with i the sentence's position in `split_sentences(chunk.text)`, metadata
-{"chunk_id", "i"}, the sentence as document, and its vector. Chunk ids are derived from content,
-so a chunk id names one text forever: readers ask only for live chunk ids, and the sentences of
-old versions are invisible until ingest deletes them with their chunks. Bump SENTENCE_VERSION
-when the splitter or what is embedded changes: documents recorded with another version are
+{"chunk_id", "i", "vector"}, the sentence as document. Chunk ids are derived from content, so a
+chunk id names one text forever: readers ask only for live chunk ids, and the sentences of old
+versions are invisible until ingest deletes them with their chunks. Bump SENTENCE_VERSION when
+the splitter or what is embedded changes: documents recorded with another version are
 re-embedded by the next ingest.
+
+The vector is packed into the metadata (float16, base64: `pack_vector`), and the record's own
+embedding is a constant: sentences are only ever read by chunk id, never searched, and Chroma
+loads a collection's whole vector index into memory on first use (300 MB for the 150,000
+sentences of 100,000 chunks), where reading a few records' metadata costs nothing of the kind.
+float16 keeps a cosine to within 0.001.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -36,7 +43,7 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
 log = logging.getLogger(__name__)
-SENTENCE_VERSION = 1
+SENTENCE_VERSION = 2  # 2: vectors packed in the metadata (version 1 kept them as embeddings)
 MIN_SENTENCE_CHARS = 4
 # Chunk ids per `$in` filter: Chroma copes with more, but a where clause of thousands of ids is
 # slow to parse and, on a server, a large request body.
@@ -73,7 +80,43 @@ def split_sentences(text: str) -> list[str]:
 
 def sentence_collection_name(collection_name: str) -> str:
     """The companion collection holding the sentence vectors of a chunk collection."""
+    return f"{collection_name}__sentence_vectors"
+
+
+def legacy_sentence_collection_name(collection_name: str) -> str:
+    """Where SENTENCE_VERSION 1 kept them, as searchable embeddings (ingest drops it)."""
     return f"{collection_name}__sentences"
+
+
+def drop_legacy_collection(client: Any, collection_name: str) -> bool:
+    """Delete the SENTENCE_VERSION 1 collection when the store still has it (True if it did):
+    nothing reads it any more, and its documents are re-embedded by the ingest that calls this."""
+    legacy = legacy_sentence_collection_name(collection_name)
+    if legacy not in {getattr(c, "name", c) for c in client.list_collections()}:
+        return False
+    client.delete_collection(legacy)
+    log.info(
+        "dropped %s: sentence vectors now live in %s",
+        legacy,
+        sentence_collection_name(collection_name),
+    )
+    return True
+
+
+# Chroma stores an embedding with every record; these records need none of their own.
+_PLACEHOLDER_VECTOR = [0.0]
+
+
+def pack_vector(vector: Any) -> str:
+    """A unit vector as metadata text: float16, little-endian, base64."""
+    return base64.b64encode(np.asarray(vector, dtype="<f2").tobytes()).decode("ascii")
+
+
+def unpack_vector(text: str) -> np.ndarray:
+    """The float32 unit vector `pack_vector` wrote (renormalised after the rounding)."""
+    vector = np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +181,15 @@ class SentenceStore:
             raise ValueError(f"{len(records)} sentences but {len(vectors)} vectors")
         for start in range(0, len(records), WRITE_BATCH):
             batch = records[start : start + WRITE_BATCH]
+            rows = vectors[start : start + WRITE_BATCH]
             self.collection.upsert(
                 ids=[record.id for record in batch],
                 documents=[record.text for record in batch],
-                metadatas=[{"chunk_id": record.chunk_id, "i": record.i} for record in batch],
-                embeddings=np.asarray(vectors[start : start + WRITE_BATCH], dtype=np.float32),
+                metadatas=[
+                    {"chunk_id": record.chunk_id, "i": record.i, "vector": pack_vector(row)}
+                    for record, row in zip(batch, rows, strict=True)
+                ],
+                embeddings=[_PLACEHOLDER_VECTOR for _ in batch],
             )
         written = {record.id for record in records}
         chunk_ids = list(dict.fromkeys(record.chunk_id for record in records))
@@ -166,55 +213,27 @@ class SentenceStore:
         found: dict[str, list[tuple[int, str, np.ndarray]]] = {}
         for batch in _batches(list(dict.fromkeys(chunk_ids)), IDS_PER_CALL):
             try:
-                records = self.collection.get(
-                    where=_in(batch), include=["embeddings", "documents", "metadatas"]
-                )
+                records = self.collection.get(where=_in(batch), include=["documents", "metadatas"])
             except Exception as error:
                 if not _stale_segment(error):
                     raise
-                # Embedded Chroma serves vectors from segments loaded when this process opened
+                # Embedded Chroma serves records from segments loaded when this process opened
                 # the store; those another process wrote since are "not found" until it reopens.
                 log.warning("sentence vectors unreadable in this process (%s); skipping", error)
                 continue
-            embeddings = records.get("embeddings")
-            if embeddings is None:
-                continue
-            for text, metadata, vector in zip(
-                records.get("documents") or [],
-                records.get("metadatas") or [],
-                embeddings,
-                strict=True,
+            for text, metadata in zip(
+                records.get("documents") or [], records.get("metadatas") or [], strict=True
             ):
-                if not metadata:
+                packed = metadata.get("vector") if metadata else None
+                if not isinstance(packed, str):
                     continue
                 found.setdefault(str(metadata["chunk_id"]), []).append(
-                    (_int(metadata.get("i")), text or "", np.asarray(vector, dtype=np.float32))
+                    (_int(metadata.get("i")), text or "", unpack_vector(packed))
                 )
         return {
             chunk_id: [(text, vector) for _, text, vector in sorted(rows, key=lambda r: r[0])]
             for chunk_id, rows in found.items()
         }
-
-    def query(
-        self, vector: np.ndarray, n: int, chunk_ids: Sequence[str] | None = None
-    ) -> list[tuple[str, int, float]]:
-        """The `n` sentences nearest `vector` as (chunk_id, i, cosine), best first; over the
-        whole store (old versions too: the caller keeps the live chunk ids), or `chunk_ids`."""
-        if n <= 0 or (chunk_ids is not None and not chunk_ids):
-            return []
-        result = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
-            n_results=n,
-            where=_in(chunk_ids) if chunk_ids is not None else None,
-            include=["metadatas", "distances"],
-        )
-        metadatas = (result.get("metadatas") or [[]])[0]
-        distances = (result.get("distances") or [[]])[0]
-        return [
-            (str(metadata["chunk_id"]), _int(metadata.get("i")), 1.0 - float(distance))
-            for metadata, distance in zip(metadatas, distances, strict=False)
-            if metadata
-        ]
 
     def count(self) -> int:
         """How many sentence records the store holds."""

@@ -20,21 +20,20 @@ log = logging.getLogger(__name__)
 
 
 def warm_collections(store: StoreHandle) -> float:
-    """Load the chunks' and the sentences' vector indexes now: Chroma reads a collection's HNSW
-    index from disk on its first query (3 s at 100,000 chunks). Returns the seconds it took.
+    """Load the chunks' vector index now: Chroma reads a collection's HNSW index from disk on
+    its first query (3 s at 100,000 chunks). Returns the seconds it took. (The sentences'
+    collection holds no vectors of its own to load: store.sentences.)
 
     One stored vector is the query, so nothing needs the model. A failure is only logged: the
     real query meets it again and reports it properly."""
     started = time.monotonic()
-    for collection in (store.chunks, store.sentences.collection):
-        try:
-            sample = collection.get(limit=1, include=["embeddings"])
-            embeddings = sample.get("embeddings")
-            if embeddings is None or len(embeddings) == 0:
-                continue
-            collection.query(query_embeddings=[list(embeddings[0])], n_results=1, include=[])
-        except Exception as error:
-            log.debug("warming %s failed: %s", collection.name, error)
+    try:
+        sample = store.chunks.get(limit=1, include=["embeddings"])
+        embeddings = sample.get("embeddings")
+        if embeddings is not None and len(embeddings) > 0:
+            store.chunks.query(query_embeddings=[list(embeddings[0])], n_results=1, include=[])
+    except Exception as error:
+        log.debug("warming %s failed: %s", store.chunks.name, error)
     return time.monotonic() - started
 
 

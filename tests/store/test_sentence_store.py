@@ -12,9 +12,11 @@ from store.schema import Chunk
 from store.sentences import (
     SentenceRecord,
     innermost_heading,
+    pack_vector,
     sentence_collection_name,
     sentence_records,
     split_sentences,
+    unpack_vector,
 )
 
 
@@ -54,8 +56,30 @@ def test_the_collection_is_a_companion_of_the_chunks(store_settings: Settings) -
     store = open_store(store_settings)
     name = sentence_collection_name(store_settings.chroma_collection)
     assert store.sentences.collection.name == name != store.chunks.name
-    assert store.sentences.collection.metadata["hnsw:space"] == "cosine"
     assert store.sentences.count() == 0
+
+
+def test_a_packed_vector_reads_back_within_float16_rounding() -> None:
+    rng = np.random.default_rng(5)
+    vector = rng.normal(size=384).astype(np.float32)
+    vector /= np.linalg.norm(vector)
+    back = unpack_vector(pack_vector(vector))
+    assert back.dtype == np.float32 and back.shape == (384,)
+    assert float(np.dot(back, vector)) > 0.9999
+    assert abs(float(np.linalg.norm(back)) - 1.0) < 1e-6
+    assert len(pack_vector(vector)) == 1024  # 384 float16 values in base64
+
+
+def test_the_records_carry_no_vector_index_of_their_own(
+    store_settings: Settings, fake_embedder: object
+) -> None:
+    """Sentences are read by chunk id, never searched: their embeddings are a constant, so
+    opening the collection loads no index that grows with the store."""
+    store = open_store(store_settings)
+    records = sentence_records([_chunk("One about echo. Two about noise.", "Audio", 0)])
+    store.sentences.write(records, _vectors(records, fake_embedder))
+    stored = store.sentences.collection.get(include=["embeddings"])["embeddings"]
+    assert stored is not None and all(len(vector) == 1 for vector in stored)
 
 
 def test_write_then_read_each_chunks_sentences_in_order(
@@ -73,25 +97,8 @@ def test_write_then_read_each_chunks_sentences_in_order(
     assert [text for text, _ in found[second.id]] == ["连麦延迟要低。", "首帧要快。"]
     vector = found[first.id][1][1]
     assert vector.dtype == np.float32
-    assert np.allclose(vector, vectors[1], atol=1e-6)
+    assert np.allclose(vector, vectors[1], atol=2e-3)  # float16
     assert store.sentences.for_chunks([]) == {}
-
-
-def test_query_finds_the_nearest_sentences(store_settings: Settings, fake_embedder: object) -> None:
-    store = open_store(store_settings)
-    first = _chunk("Echo cancellation is vital. Pricing is per minute.", "Audio", 0)
-    second = _chunk("Invoices arrive monthly. Refunds take a week.", "Billing", 1)
-    records = sentence_records([first, second])
-    store.sentences.write(records, _vectors(records, fake_embedder))
-    query = fake_embedder.embed_query("Billing: Refunds take a week.")  # type: ignore[attr-defined]
-    hits = store.sentences.query(query, 3)
-    assert hits[0][:2] == (second.id, 1)
-    assert hits[0][2] == pytest.approx(1.0, abs=1e-4)
-    assert [hit[2] for hit in hits] == sorted((hit[2] for hit in hits), reverse=True)
-    only_first = store.sentences.query(query, 5, chunk_ids=[first.id])
-    assert {chunk_id for chunk_id, _, _ in only_first} == {first.id}
-    assert store.sentences.query(query, 5, chunk_ids=[]) == []
-    assert store.sentences.query(query, 0) == []
 
 
 def test_delete_for_chunks_removes_only_theirs(

@@ -40,7 +40,7 @@ def test_a_failed_step_raises_in_the_caller_unless_another_error_is_at_hand() ->
     quiet.finish(quietly=True)
 
 
-def test_warming_queries_both_collections_with_a_stored_vector(
+def test_warming_queries_the_chunks_collection_with_a_stored_vector(
     store_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = open_store(store_settings)
@@ -60,4 +60,4 @@ def test_warming_queries_both_collections_with_a_stored_vector(
 
     monkeypatch.setattr(type(store.chunks), "query", counting)
     warm_collections(store)
-    assert queried == [store.chunks.name]  # the sentences collection is still empty
+    assert queried == [store.chunks.name]  # the sentences hold no vector index to load
