@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ingest.document import Block
 from store.language import detect_lang
+from store.table_rows import paired_cells
 
 # (between a header and its value, between two cells), per language; Chinese uses a comma, not
 # "；", because readers end a Chinese sentence at "；".
@@ -42,15 +43,9 @@ def row_header_block(rows: list[list[str]]) -> Block | None:
 
 
 def row_line(header: list[str], row: list[str], lang: str) -> str:
-    """One row as "header: value" pairs; empty cells are left out, headless cells kept bare."""
+    """One row as "header: value" pairs, with the language's separators."""
     key_sep, cell_sep = _SEPARATORS.get(lang, _SEPARATORS["en"])
-    pairs = []
-    for index, value in enumerate(row):
-        if not value:
-            continue
-        name = header[index] if index < len(header) else ""
-        pairs.append(f"{name}{key_sep}{value}" if name and name != value else value)
-    return cell_sep.join(pairs)
+    return paired_cells(header, row, key_sep, cell_sep)
 
 
 def _header(rows: list[list[str]]) -> list[str]:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 
 from store.language import HAN, has_han
+from store.table_rows import paired_cells
 
 # A figure with a unit: what an amount question wants ("400 ms", "30%", "6Mbps", "120秒").
 _FIGURE_UNIT = re.compile(
@@ -175,13 +176,7 @@ def table_cells(header: str, row: str) -> str:
     phone a bare row of pipes says nothing."""
     names = [cell.strip() for cell in header.strip().strip("|").split("|")]
     values = [cell.strip() for cell in row.strip().strip("|").split("|")]
-    pairs = []
-    for position, value in enumerate(values):
-        if not value:
-            continue
-        name = names[position] if position < len(names) else ""
-        pairs.append(f"{name}: {value}" if name and name != value else value)
-    return " · ".join(pairs)
+    return paired_cells(names, values, ": ", " · ")
 
 
 def is_code(sentence: str) -> bool:
