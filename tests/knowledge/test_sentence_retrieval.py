@@ -98,17 +98,31 @@ def test_a_sentence_of_a_version_not_live_is_never_read(
     hybrid: HybridRetriever, fake_embedder: object
 ) -> None:
     target = _target(hybrid)
-    # A half-written version's sentence, identical to the question: its chunk is never
-    # retrieved, so the reader never sees it.
-    ghost = Chunk(text=TARGET, source="ghost.md", chunk_index=0, section="Money back")
+    # A half-written version: its chunk stored with the question's own vector (the nearest of
+    # all) and its sentences, but never published. It is never retrieved, so never read.
+    ghost = Chunk(
+        text="A draft: money comes back in a week.",
+        source="ghost.md",
+        chunk_index=0,
+        section="Money back",
+        content_hash="unpublished",
+    )
+    store = hybrid.index.store
+    store.chunks.upsert(
+        ids=[ghost.id],
+        documents=[ghost.text],
+        metadatas=[ghost.metadata()],
+        embeddings=[hybrid.embedder.embed_query(TARGET)],
+    )
     records = sentence_records([ghost])
-    hybrid.index.store.sentences.write(
+    store.sentences.write(
         records,
         fake_embedder.embed_passages(  # type: ignore[attr-defined]
             [r.embed_text for r in records]
         ),
     )
-    hits = [hit.chunk.id for hit in hybrid.retrieve(TARGET, k=13).hits]
+    everything = store.chunks.count() + 1  # k past the store's size: no chunk is cut for room
+    hits = [hit.chunk.id for hit in hybrid.retrieve(TARGET, k=everything).hits]
     assert target.id in hits and ghost.id not in hits
     other = next(c for c in _chunks(hybrid) if c.source != target.source)
     filtered = hybrid.retrieve(TARGET, k=13, filters={"source": other.source}).hits
