@@ -334,17 +334,15 @@ def _gaps(plan: _Plan, book: CitationBook, *, short: bool) -> tuple[tuple[Point,
             ask = message("briefing_ask_unstated", lang, vendor=vendor)
             questions.append(Point(ask, label=label))
         elif claim.short and claim.target is not None:
-            said, target = claim.evidence, claim.target
-            limit = SHORT_QUOTE_CHARS if short else len(said.display) + len(target.display)
+            said, target, cites = _quoted_pair(claim.evidence, claim.target, book, short=short)
             text = message(
                 "briefing_gap_short",
                 lang,
                 vendor=vendor,
-                claim=shorten(said.display, limit),
+                claim=said,
                 scenario=scenario,
-                target=shorten(target.display, limit),
+                target=target,
             )
-            cites = (book.cite(said.hit, said.sentence), book.cite(target.hit, target.sentence))
             gaps.append(Point(text, cites=cites, label=label))
             questions.append(
                 Point(message("briefing_ask_short", lang, scenario=scenario), label=label)
@@ -352,6 +350,16 @@ def _gaps(plan: _Plan, book: CitationBook, *, short: bool) -> tuple[tuple[Point,
     if not gaps:
         gaps.append(Point(message("briefing_no_gaps", lang, vendor=vendor)))
     return tuple(gaps), questions
+
+
+def _quoted_pair(
+    said: Evidence, target: Evidence, book: CitationBook, *, short: bool
+) -> tuple[str, str, tuple[int, int]]:
+    """A vendor's claim and the guidance's target as one point quotes them: each shortened for
+    the phone-screen version (whole in the attachment), and both cited."""
+    limit = SHORT_QUOTE_CHARS if short else len(said.display) + len(target.display)
+    cites = (book.cite(said.hit, said.sentence), book.cite(target.hit, target.sentence))
+    return shorten(said.display, limit), shorten(target.display, limit), cites
 
 
 def _beside(plan: _Plan, book: CitationBook, *, short: bool) -> tuple[Point, ...]:
@@ -366,18 +374,16 @@ def _beside(plan: _Plan, book: CitationBook, *, short: bool) -> tuple[Point, ...
     for claim in plan.claims:
         if not claim.beside:
             continue
-        said, target = claim.evidence, claim.target
-        assert said is not None and target is not None
-        limit = SHORT_QUOTE_CHARS if short else len(said.display) + len(target.display)
+        assert claim.evidence is not None and claim.target is not None
+        said, target, cites = _quoted_pair(claim.evidence, claim.target, book, short=short)
         text = message(
             "briefing_beside",
             lang,
             vendor=vendor,
-            claim=shorten(said.display, limit),
+            claim=said,
             scenario=scenario or message("briefing_beside_general", lang),
-            target=shorten(target.display, limit),
+            target=target,
         )
-        cites = (book.cite(said.hit, said.sentence), book.cite(target.hit, target.sentence))
         points.append(Point(text, cites=cites, label=claim.criterion.name(lang)))
     return tuple(points[:SHORT_CLAIMS] if short else points)
 
