@@ -13,6 +13,7 @@ from knowledge.answering.citations import CitationBook, quoted_point
 from knowledge.answering.claims import SHOWN_TARGETS, Claim, read_claims
 from knowledge.answering.comparison import compare_vendors
 from knowledge.answering.evidence import (
+    SHORT_QUOTE_CHARS,
     Evidence,
     Retrieve,
     gather,
@@ -41,7 +42,6 @@ SHORT_MATTERS = 3
 SHORT_CLAIMS = 3
 SHORT_SECTION = 2
 SHORT_OWN = 2  # of the scenario's own questions / PoC tests, and of the gap questions
-SHORT_QUOTE_CHARS = 170
 # The full Markdown version.
 FULL_PER_CRITERION = SHOWN_TARGETS  # guide sentences per criterion under "what matters"
 FULL_SECTION = 5

@@ -11,14 +11,19 @@ from dataclasses import dataclass
 
 from knowledge.answering.cells import ReadingTools, read_cells
 from knowledge.answering.citations import CitationBook, quoted_point
-from knowledge.answering.evidence import Evidence, shorten, slug, source_list
+from knowledge.answering.evidence import (
+    SHORT_QUOTE_CHARS,
+    Evidence,
+    shorten,
+    slug,
+    source_list,
+)
 from knowledge.api import Answer, Attachment, InvalidQuestion, Point, Section
 from knowledge.domain.criteria import CriteriaBook, QuerySet
 from knowledge.domain.topics import Vendor, VendorBook
 from knowledge.messages import message
 from store.language import Lang
 
-SHORT_QUOTE_CHARS = 170
 CSV_COLUMNS = ("criterion", "vendor", "statement", "citation", "source", "section")
 
 

@@ -139,6 +139,11 @@ def vendor_evidence(
     return sorted(found, key=lambda evidence: -evidence.score)
 
 
+# How long a quote may be on the phone-screen version of a briefing or a comparison (the
+# attachment keeps it whole).
+SHORT_QUOTE_CHARS = 170
+
+
 def shorten(text: str, limit: int) -> str:
     """`text`, cut at a word boundary with an ellipsis when longer than `limit` characters (for
     the phone-screen version; the full quote stays in the citation and the attachment)."""
