@@ -84,6 +84,11 @@ class Thresholds:
     # A question in the domain's own vocabulary (glossary terms: "SLA", "语聊房") is about the
     # domain however it is framed ("we meet X in 15 minutes"): a closer-than-weak match will do.
     domain_cosine: float = 0.85
+    # A question whose every word the store uses is about what its documents discuss (one about
+    # a vendor, a product or a feature none of them mentions holds a word the store never uses):
+    # a match this close in meaning answers it, however it is phrased.
+    known_words_cosine: float = 0.87
+    known_words_cross_cosine: float = 0.83
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,17 +303,24 @@ def _duplicate(candidate: Candidate, chosen: Sequence[Passage]) -> bool:
 
 
 def evidence_suffices(
-    candidate: Candidate, thresholds: Thresholds, in_domain: bool = False
+    candidate: Candidate,
+    thresholds: Thresholds,
+    in_domain: bool = False,
+    words_known: bool = False,
 ) -> bool:
     """True when a candidate is close enough to the question, in meaning or in words, to
-    answer it."""
+    answer it. `words_known`: the store uses every word of the question."""
     cosine = candidate.cosine or candidate.hit.dense
     if not candidate.same_language:
+        if words_known and cosine >= thresholds.known_words_cross_cosine:
+            return True
         return cosine >= thresholds.cross_cosine or (
             cosine >= thresholds.cross_weak_cosine
             and candidate.term_share >= thresholds.min_term_share
         )
     if cosine >= (thresholds.domain_cosine if in_domain else thresholds.strong_cosine):
+        return True
+    if words_known and cosine >= thresholds.known_words_cosine:
         return True
     return cosine >= thresholds.weak_cosine and candidate.term_share >= thresholds.min_term_share
 
@@ -330,15 +342,16 @@ def read(
     best_cosine = max((c.cosine or c.hit.dense) for c in scored)
     best_share = max(c.term_share for c in scored)
     in_domain = bool(retrieval.concepts)
+    pairs = zip(retrieval.terms, retrieval.term_weights, strict=False)
+    words = {term for term, weight in pairs if weight >= 1.0}  # the question's own
+    words_known = bool(words) and all(idf(term) > 0 for term in words)
 
     def suffices(candidate: Candidate) -> bool:
-        return evidence_suffices(candidate, thresholds, in_domain)
+        return evidence_suffices(candidate, thresholds, in_domain, words_known)
 
     if not any(suffices(c) for c in scored[:5]):
         return Reading((), best_cosine, best_share, True)
     lead = next(c for c in scored if suffices(c))
-    pairs = zip(retrieval.terms, retrieval.term_weights, strict=False)
-    words = {term for term, weight in pairs if weight >= 1.0}
 
     cosines = {(c.hit.chunk.id, c.sentence): c.cosine for c in scored}
 

@@ -220,6 +220,38 @@ def test_a_near_domain_question_nothing_answers_abstains() -> None:
     assert found.abstained and not found.passages
 
 
+def test_a_paraphrase_in_the_stores_words_answers_and_one_word_it_never_uses_abstains() -> None:
+    doc = chunk(
+        "Jibri can record one meeting at a time. Each recording needs a Jibri of its own. "
+        "The logo is blue."
+    )
+    question = "We want to record five meetings at once: how many recorders do we need?"
+    # Close in meaning, few shared words: under the strong bar, over the known-words one.
+    vectors = vectors_for(doc, {"one meeting": 0.88, "of its own": 0.88})
+    found = read(question, retrieval(question, doc, dense=0.85), idf, vectors, Thresholds())
+    assert not found.abstained
+    assert "one meeting at a time" in found.passages[0].quote
+
+    # The same match, but the question names a product no document mentions (a word the store
+    # never uses): not answered from sentences about something else.
+    elsewhere = "We want to record five Zorbix meetings at once: how many recorders do we need?"
+    (never,) = tokenize("Zorbix")
+
+    def unseen(term: str) -> float:
+        return 0.0 if term == never else 1.0
+
+    missing = read(elsewhere, retrieval(elsewhere, doc, dense=0.85), unseen, vectors, Thresholds())
+    assert missing.abstained
+
+
+def test_a_paraphrase_in_the_stores_words_still_needs_a_close_match() -> None:
+    doc = chunk("Jibri can record one meeting at a time. The logo is blue.")
+    question = "How many recorders do we need for five meetings?"
+    vectors = vectors_for(doc, {"one meeting": 0.84})
+    found = read(question, retrieval(question, doc, dense=0.84), idf, vectors, Thresholds())
+    assert found.abstained
+
+
 def test_a_sentence_introducing_a_list_mid_line_brings_the_list() -> None:
     doc = chunk(
         "The following ports need to be open in the firewall: 80 TCP for certificate renewal\n"
