@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from knowledge.answering.shapes import numbers_in
+
 _AMOUNT = re.compile(
     r"\bhow (?:much|many|long|fast|big|large|high|low|far|often|soon|quickly)\b"
     r"|\bwhat(?:'s| is| are)? (?:the )?(?:max(?:imum)?|min(?:imum)?|default|typical|"
@@ -72,6 +74,9 @@ class QuestionKind:
     # For an amount: the quantities asked for ("time", "rate", "size", "money", "percent");
     # empty when the wording names none (a count, a version, a port).
     quantities: frozenset[str] = frozenset()
+    # The numbers the question states itself ("over a link with a 100 ms round trip, what
+    # latency?"): a sentence repeating them has not answered it with a figure.
+    given: frozenset[str] = frozenset()
 
 
 def question_kind(question: str) -> QuestionKind:
@@ -83,4 +88,5 @@ def question_kind(question: str) -> QuestionKind:
         yes_no=bool(_YES_NO.search(question)),
         definition=bool(_WHAT_IS.search(question)),
         quantities=frozenset(name for name, words in _QUANTITIES.items() if words.search(question)),
+        given=numbers_in(question),
     )

@@ -24,13 +24,17 @@ from knowledge.answering.shapes import (
     figure_quantities,
     has_digit,
     has_figure,
+    is_code,
     is_filler,
+    is_heading_like,
     is_lead_in,
+    is_link_list,
     is_list_item,
     is_self_introduction,
     is_table_row,
     table_cells,
     table_header,
+    without_numbers,
 )
 from knowledge.retrieval.retriever import Hit, Retrieval
 from knowledge.retrieval.text import tokenize
@@ -181,13 +185,33 @@ def _semantic(cosine: float) -> float:
 
 def _figure_bonus(sentence: str, kind: QuestionKind) -> float:
     """What a figure adds for an amount question: all when its unit is of the quantity asked
-    for (or none is named), less when it measures something else ("24 hours" for a bitrate)."""
+    for (or none is named), less when it measures something else ("24 hours" for a bitrate).
+    The question's own figures count for nothing."""
+    sentence = without_numbers(sentence, kind.given)
     bonus = FIGURE_BONUS / 3 if has_digit(sentence) else 0.0
     if not has_figure(sentence):
         return bonus
     if kind.quantities and not (kind.quantities & figure_quantities(sentence)):
         return bonus + FIGURE_BONUS * OTHER_QUANTITY_SHARE
     return bonus + FIGURE_BONUS
+
+
+def _unquotable(line: str) -> bool:
+    """A line a passage never quotes: code, a link list, a heading (a short list item is an
+    item, and a table's rows are read with their header)."""
+    if is_table_row(line):
+        return False
+    return is_code(line) or is_link_list(line) or (is_heading_like(line) and not is_list_item(line))
+
+
+def _introduces(sentences: Sequence[str], index: int) -> bool:
+    """A lead-in followed by something to quote: one that introduces code (a configuration
+    block, a command) introduces nothing an answer can show."""
+    return (
+        is_lead_in(sentences[index])
+        and index + 1 < len(sentences)
+        and not _unquotable(sentences[index + 1])
+    )
 
 
 def candidates(
@@ -227,7 +251,7 @@ def candidates(
             score += RANK_PRIOR / (rank + 1)
             if kind.amount:
                 score += _figure_bonus(sentence, kind)
-            if (kind.listing or kind.how) and is_lead_in(sentence) and index + 1 < len(sentences):
+            if (kind.listing or kind.how) and _introduces(sentences, index):
                 score += LIST_BONUS
             if not kind.definition and is_self_introduction(
                 sentence, index, chunk.chunk_index, chunk.title
@@ -257,7 +281,7 @@ def passage(
     if is_lead_in(candidate.sentence):
         while last + 1 < len(sentences) and last - first < MAX_SPAN_UNITS - 1:
             following = sentences[last + 1]
-            if not is_list_item(following) and last > first:
+            if _unquotable(following) or (not is_list_item(following) and last > first):
                 break
             last += 1
             if spans[last][1] - spans[first][0] > MAX_SPAN_CHARS:

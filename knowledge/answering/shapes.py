@@ -85,6 +85,26 @@ def has_digit(sentence: str) -> bool:
     return bool(_DIGIT.search(sentence))
 
 
+# A number as written in either language ("2,500", "0.5", "100ms" → 100); a digit run is read
+# whole, so 100 is not found in 1000.
+_NUMBER = re.compile(r"(?<![\d.,])\d+(?:,\d{3})*(?:\.\d+)?(?![\d])")
+
+
+def numbers_in(text: str) -> frozenset[str]:
+    """The numbers the text states, without their thousands separators."""
+    return frozenset(number.replace(",", "") for number in _NUMBER.findall(text))
+
+
+def without_numbers(sentence: str, numbers: frozenset[str]) -> str:
+    """The sentence with those numbers blanked (a question's own figures are no answer to it)."""
+    if not numbers:
+        return sentence
+    return _NUMBER.sub(
+        lambda found: " " if found.group().replace(",", "") in numbers else found.group(),
+        sentence,
+    )
+
+
 _INTRODUCES = re.compile(
     r"\b(?:the following|as follows|these (?:steps|options|settings|ports|roles))\b|如下|以下|下列",
     re.IGNORECASE,

@@ -323,3 +323,28 @@ def test_an_amount_question_prefers_the_figure_of_the_quantity_it_asks_for() -> 
     found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
     assert found.passages[0].quote.endswith("capped at 5Mbps.")
     assert "24 hours" not in found.passages[0].quote
+
+
+def test_a_figure_the_question_states_itself_is_no_answer_to_it() -> None:
+    assert question_kind("With about 2,500 players, how much memory?").given == {"2500"}
+    doc = chunk(
+        "The recommended settings below assume a round-trip time of 100 ms.\n"
+        "Operators tune the settings for each link they run.\n"
+        "With a 100 ms round-trip time the latency is about 300 ms."
+    )
+    question = "If our link has a 100 ms round-trip time, what latency should we expect?"
+    # The settings sentence is closer in meaning: its only figure is the question's own.
+    vectors = vectors_for(doc, {"recommended": 0.94, "about 300": 0.88})
+    found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
+    assert "about 300 ms" in found.passages[0].quote
+
+
+def test_a_lead_in_to_code_is_quoted_without_the_code_and_brings_no_list() -> None:
+    doc = chunk(
+        "Recommended configuration for a 100 ms link:\n"
+        "srt_server {\n"
+        "Each setting is three times the round-trip time."
+    )
+    question = "How do I configure the server for a 100 ms link?"
+    found = read(question, retrieval(question, doc), idf, {}, Thresholds())
+    assert all("srt_server" not in point.quote for point in found.passages)
