@@ -21,7 +21,7 @@ TokenCounter = Callable[[str], int]
 # What the text of a document's chunks looks like, from the loaders through the chunker: bump
 # it when either changes what chunks hold (table rows with their headers, headings detected in
 # PDFs, ...), so the next ingest reads stored documents again instead of keeping their old cut.
-TEXT_FORMAT = 2
+TEXT_FORMAT = 3
 _CLOSERS = "”’\"'」』）)》〉】\\]"
 _TERMINATOR = re.compile(rf"(?:[。！？]+|…+|\.\.\.|[!?]+|[;；.])[{_CLOSERS}]*")
 _ABBREVIATIONS = frozenset(
@@ -231,7 +231,7 @@ class _Chunker:
                             pieces.append(piece)
             return self._group(index, pieces, glue)
         pieces = []
-        for sentence, sep in split_sentences(block.text):
+        for sentence, sep in split_sentences(_with_marker(block)):
             pieces.extend(self._pieces(sentence, sep, True))
         return self._group(index, pieces, glue)
 
@@ -365,6 +365,13 @@ class _Chunker:
         if text:
             out.append(text)
         return members[-1] + 1, self._overlap(entries)
+
+
+def _with_marker(block: Block) -> str:
+    """A list item keeps a marker in the chunk's text: without it the items a lead-in
+    introduces ("These ports must be open:") read as unrelated lines, and an answer quoting the
+    lead-in cannot tell where its list ends."""
+    return f"- {block.text}" if block.kind == "list_item" else block.text
 
 
 def _norm(text: str) -> str:

@@ -277,28 +277,36 @@ def passage(
         lines = (sentences[header], candidate.sentence)
         return Passage(candidate.hit, candidate.sentence, lines, candidate)
     spans = _offsets(text, sentences)
+    lines = _Lines(text, spans)
     first = last = candidate.index
+    listed = False
     if is_lead_in(candidate.sentence):
-        while last + 1 < len(sentences) and last - first < MAX_SPAN_UNITS - 1:
+        # The lead-in, then its items: each item a line, with the rest of its line ("`443 TCP`
+        # => For the web. **Required**").
+        items = 0
+        while last + 1 < len(sentences) and items < MAX_SPAN_UNITS - 1:
             following = sentences[last + 1]
             if _unquotable(following) or (not is_list_item(following) and last > first):
                 break
-            last += 1
-            if spans[last][1] - spans[first][0] > MAX_SPAN_CHARS:
-                last -= 1
+            end = lines.end(last + 1)
+            if spans[end][1] - spans[first][0] > MAX_SPAN_CHARS:
                 break
+            items, last, listed = items + 1, end, True
     elif (kind.listing or kind.how) and is_list_item(candidate.sentence):
-        while first > 0 and is_list_item(sentences[first - 1]) and last - first < MAX_SPAN_UNITS:
-            first -= 1
+        # The whole list the item belongs to (line by line), with the lead-in before it.
+        last = lines.end(last)
+        while first > 0 and is_list_item(sentences[lines.start(first - 1)]):
+            first = lines.start(first - 1)
         if first > 0 and is_lead_in(sentences[first - 1]):
             first -= 1
         while (
             last + 1 < len(sentences)
             and is_list_item(sentences[last + 1])
-            and last - first < MAX_SPAN_UNITS - 1
-            and spans[last + 1][1] - spans[first][0] <= MAX_SPAN_CHARS
+            and lines.count(first, last) < MAX_SPAN_UNITS
+            and spans[lines.end(last + 1)][1] - spans[first][0] <= MAX_SPAN_CHARS
         ):
-            last += 1
+            last = lines.end(last + 1)
+        listed = True
     elif first == last and last + 1 < len(sentences) and len(candidate.sentence) < WINDOW_CHARS:
         following = sentences[last + 1]
         between = text[spans[last][1] : spans[last + 1][0]]
@@ -310,12 +318,46 @@ def passage(
         ):
             last += 1
     quote = text[spans[first][0] : spans[last][1]]
-    return Passage(candidate.hit, quote, tuple(sentences[first : last + 1]), candidate)
+    shown = lines.between(first, last) if listed else tuple(sentences[first : last + 1])
+    return Passage(candidate.hit, quote, shown, candidate)
+
+
+class _Lines:
+    """Which of a chunk's sentences share a line: a list item is a line, however many
+    sentences it holds."""
+
+    def __init__(self, text: str, spans: Sequence[tuple[int, int]]) -> None:
+        self.text = text
+        self.spans = spans
+        self.line = [text.count("\n", 0, max(start, 0)) for start, _ in spans]
+
+    def start(self, index: int) -> int:
+        while index > 0 and self.line[index - 1] == self.line[index]:
+            index -= 1
+        return index
+
+    def end(self, index: int) -> int:
+        while index + 1 < len(self.line) and self.line[index + 1] == self.line[index]:
+            index += 1
+        return index
+
+    def count(self, first: int, last: int) -> int:
+        return len(set(self.line[first : last + 1]))
+
+    def between(self, first: int, last: int) -> tuple[str, ...]:
+        """The lines from sentence `first` to `last`, verbatim."""
+        shown: list[str] = []
+        index = first
+        while index <= last:
+            end = min(self.end(index), last)
+            shown.append(self.text[self.spans[index][0] : self.spans[end][1]])
+            index = end + 1
+        return tuple(shown)
 
 
 def _duplicate(candidate: Candidate, chosen: Sequence[Passage]) -> bool:
     for other in chosen:
-        if candidate.sentence in other.lines:
+        if candidate.sentence in other.quote or candidate.sentence in other.lines:
             return True
         a, b = candidate.vector, other.candidate.vector
         if a is not None and b is not None and float(np.dot(a, b)) >= DUPLICATE_COSINE:

@@ -211,6 +211,20 @@ def test_tables_and_list_items_stay_whole() -> None:
         assert count(text) <= 50
 
 
+def test_list_items_keep_a_marker_so_a_lead_in_shows_where_its_list_ends() -> None:
+    doc = _doc(
+        _para("These ports must be open:"),
+        Block("list_item", "443 TCP for the web"),
+        Block("list_item", "10000 UDP for the media"),
+        _para("Restart the server afterwards."),
+    )
+    (only,) = chunk_document(doc, count)
+    assert only.text == (
+        "These ports must be open:\n- 443 TCP for the web\n- 10000 UDP for the media\n"
+        "Restart the server afterwards."
+    )
+
+
 def test_a_long_table_is_split_between_rows_each_row_whole_with_its_headers() -> None:
     rows = [f"Vendor: V{n}; Region: R{n}; Latency: {n}0 ms" for n in range(40)]
     chunks = chunk_document(_doc(Block("table", "\n".join(rows))), count, max_tokens=40)
@@ -280,7 +294,7 @@ def test_chunks_are_trimmed_non_empty_and_deterministic() -> None:
     assert first == [DraftChunk("Spaced text.\nline one\n\n  line two", "Body", "en")]
     # A document of headings only still has its headings to index.
     lone = chunk_document(_doc(Block("heading", "Lone", 1)), count)
-    assert lone == [DraftChunk("Lone", "", "en")]
+    assert lone == [DraftChunk("- Lone", "", "en")]  # a list of one title
 
 
 def test_invalid_budgets_are_rejected() -> None:

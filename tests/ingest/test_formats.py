@@ -162,15 +162,15 @@ HTML_VIDEO_LIST = (
 def test_a_document_of_headings_only_has_chunks() -> None:
     en = chunk_document(load_document(Path("talks.md"), VIDEO_LIST.encode()), _words)
     assert [(c.section, c.text) for c in en] == [
-        ("", "Low-latency HLS in production\nSRT for contribution links")
+        ("", "- Low-latency HLS in production\n- SRT for contribution links")
     ]
     zh = chunk_document(load_document(Path("v.md"), ZH_VIDEO_LIST.encode()), _words)
     assert [(c.section, c.text, c.lang) for c in zh] == [
-        ("入门", "推流第一课\n拉流第二课", "zh"),
-        ("进阶", "WebRTC 调优", "zh"),
+        ("入门", "- 推流第一课\n- 拉流第二课", "zh"),
+        ("进阶", "- WebRTC 调优", "zh"),
     ]
     html = chunk_document(load_document(Path("t.html"), HTML_VIDEO_LIST.encode()), _words)
-    assert [c.text for c in html] == ["Scaling SFUs\nEcho cancellation"]
+    assert [c.text for c in html] == ["- Scaling SFUs\n- Echo cancellation"]
 
 
 def test_a_heading_only_document_is_ingested(
