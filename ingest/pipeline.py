@@ -231,12 +231,10 @@ class _Run:
         """Each live source's model identity; a source whose sentences are missing or of another
         SENTENCE_VERSION, or whose chunks an older TEXT_FORMAT cut, counts as embedded by no
         model, so it is read and embedded again (a better loader reaches stored documents)."""
-        sentences = self.store.registry.sentence_versions()
-        formats = self.store.registry.text_formats()
         return {
-            source: embedder
-            for source, embedder in self.store.registry.embedders().items()
-            if sentences.get(source) == SENTENCE_VERSION and formats.get(source) == TEXT_FORMAT
+            source: record.embedder
+            for source, record in self.store.registry.records().items()
+            if record.sentences == SENTENCE_VERSION and record.text_format == TEXT_FORMAT
         }
 
     def _digests(self, targets: list[Target]) -> dict[str, str | IngestError]:

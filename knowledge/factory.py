@@ -72,15 +72,22 @@ def open_knowledge(
             raise StoreUnavailable(detail=str(error)) from None
         start.start("vectors", warm_collections, store)
         lexical = open_lexical_index(settings, store_dir)
+        # The registry is read once: for the models' check and for the lexical index's first
+        # catch-up, which runs beside the vector indexes' loading.
+        index = LiveIndex(store, lexical)
+        records = index.read_records()
+        start.start("lexical", index.snapshot)
         embedder: Embedder = start.result("embedder")
-        _warn_about_other_models(store.registry.embedders(), embedder.identity)
+        _warn_about_other_models(
+            {source: record.embedder for source, record in records.items()}, embedder.identity
+        )
         domain = start.result("domain")
     except BaseException:
         start.finish(quietly=True)  # the error at hand is the one to report
         raise
     start.finish()
     # Briefings and comparisons retrieve with fixed phrasings: their embeddings are kept.
-    retriever = HybridRetriever(LiveIndex(store, lexical), CachedQueries(embedder), domain)
+    retriever = HybridRetriever(index, CachedQueries(embedder), domain)
     extractive = KnowledgeAssistant(retriever, domain)
     assistant: Assistant = extractive
     if settings.llm_provider != "none":

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from store.client import StoreHandle
 from store.lexical_index import IndexedChunk, LexicalIndex
 from store.lexical_sync import catch_up
+from store.registry import LiveRecord
 
 REFRESH_SECONDS = 5.0
 # The store's counts miss a document replaced by one of the same size: look in full this often.
@@ -87,10 +88,25 @@ class LiveIndex:
     def __init__(self, store: StoreHandle, lexical: LexicalIndex) -> None:
         self.store = store
         self.lexical = lexical
+        # The registry as read_records() found it, with the store's signature just before.
+        self._read: tuple[tuple[int, int], dict[str, str]] | None = None
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
         self._synced_at = 0.0
         self._lock = threading.Lock()
+
+    def _signature(self) -> tuple[int, int]:
+        return (self.store.chunks.count(), self.store.registry.count())
+
+    def read_records(self) -> dict[str, LiveRecord]:
+        """The registry's records, read once for the caller and for the next snapshot, which
+        then reads the registry no second time unless the store changed meanwhile."""
+        signature = self._signature()
+        records = self.store.registry.records()
+        live = {source: record.content_hash for source, record in records.items()}
+        with self._lock:
+            self._read = (signature, live)
+        return records
 
     def snapshot(self) -> Snapshot:
         """The current snapshot; the store is polled for changes at most every few seconds."""
@@ -98,11 +114,13 @@ class LiveIndex:
             now = time.monotonic()
             if self._snapshot is not None and now - self._checked_at < REFRESH_SECONDS:
                 return self._snapshot
-            signature = (self.store.chunks.count(), self.store.registry.count())
+            signature = self._signature()
             self._checked_at = now
             stale = now - self._synced_at >= FULL_CHECK_SECONDS
             if self._snapshot is None or self._snapshot.signature != signature or stale:
-                caught = catch_up(self.store, self.lexical)
+                read, self._read = self._read, None
+                known = read[1] if read is not None and read[0] == signature else None
+                caught = catch_up(self.store, self.lexical, known)
                 self._synced_at = time.monotonic()
                 live = caught.live
                 self._snapshot = Snapshot(
