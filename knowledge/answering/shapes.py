@@ -126,13 +126,27 @@ def _words(sentence: str) -> int:
     return len(re.findall(r"[A-Za-z0-9]+", sentence)) + len(re.findall(f"[{HAN}]", sentence)) // 2
 
 
+# A word of four letters or more, for telling a title's capitals from a sentence's.
+_LONG_WORD = re.compile(r"\b[A-Za-z][\w'-]{3,}")
+TITLE_WORDS = 12
+
+
 def is_heading_like(sentence: str) -> bool:
     """A fragment that names a topic and states nothing: short, no verb-bearing punctuation, no
-    figure ("Audio quality", "推流配置")."""
-    text = _MARKUP.sub("", sentence).strip()
+    figure ("Audio quality", "推流配置"), or an English title in title case ("Installing the
+    Server on Your Own Machine", a link's text left of a list of links)."""
+    text = _MARKUP.sub("", _LIST_ITEM.sub("", sentence, count=1)).strip()
     if _ENDS_SENTENCE.search(text) or has_digit(text) or ":" in text or "：" in text:
         return False
-    return _words(text) <= (6 if has_han(text) else 5)
+    if _words(text) <= (6 if has_han(text) else 5):
+        return True
+    long_words = _LONG_WORD.findall(text)
+    return (
+        not has_han(text)
+        and len(long_words) >= 3
+        and _words(text) <= TITLE_WORDS
+        and sum(word[0].isupper() for word in long_words) >= 0.75 * len(long_words)
+    )
 
 
 def is_question(sentence: str) -> bool:

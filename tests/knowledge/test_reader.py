@@ -95,6 +95,10 @@ def test_question_kinds(question: str, kind: str) -> None:
 def test_filler_shapes_are_recognised() -> None:
     assert is_heading_like("Audio quality")
     assert is_heading_like("推流配置")
+    assert is_heading_like("Installing Jitsi Meet on your own Linux Server")
+    assert is_heading_like("- Download the Meet App for Android / iOS / F-Droid")
+    assert not is_heading_like("The bridge routes video between participants in a conference")
+    assert not is_heading_like("- Use OBS Studio, FFmpeg or GStreamer to Publish Streams.")
     assert is_code("hls_fragment 10;")
     assert is_code("$ docker run -p 1935:1935 ossrs/srs")
     assert is_link_list("Docs: https://example.com/a https://example.com/b")
