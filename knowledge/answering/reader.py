@@ -25,6 +25,7 @@ from knowledge.answering.shapes import (
     has_digit,
     has_figure,
     is_code,
+    is_diagram,
     is_filler,
     is_heading_like,
     is_lead_in,
@@ -237,7 +238,7 @@ def candidates(
             lang = detect_lang(sentence)
             header = table_header(sentences, index)
             if header is not None:
-                if header == index:
+                if header == index or is_diagram(sentence):
                     continue  # a header row names the columns and answers nothing
             elif len(sentence.strip()) < MIN_CHARS[lang] or is_filler(sentence):
                 continue

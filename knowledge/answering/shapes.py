@@ -155,13 +155,22 @@ def is_question(sentence: str) -> bool:
     return bool(_QUESTION_END.search(_MARKUP.sub("", sentence).strip()))
 
 
+# A diagram drawn in text: arrows, box corners, box drawing and block characters (tables and
+# banners as art), in a line or in a table's cells.
+_DIAGRAM = re.compile(r"-->|->>|<--|==>|\+[-=]{2,}|[-=]{2,}\+|[\u2500-\u259f]")
 _NOT_PROSE = re.compile(
     r"^\s*#"  # a comment: headings never stay in a chunk's text, so a "#" line is code
     r"|^\s*\.\w+\("  # a chained method call
     r"|^\s*--?[A-Za-z][\w-]*(?:[\s=]|$)"  # a command-line flag
-    r"|-->|->>|<--|==>"  # a diagram's arrows
-    r"|[\u2500-\u259f]"  # box drawing and block characters (tables and banners as art)
+    rf"|{_DIAGRAM.pattern}"
 )
+
+
+def is_diagram(line: str) -> bool:
+    """A line of a diagram drawn in text ("+ OBS +--RTMP-->--+ SRS +"), or a table row of one."""
+    return bool(_DIAGRAM.search(line))
+
+
 _PATH_OR_FLAG = re.compile(r"\s--?[A-Za-z]|(?:^|\s)\.{0,2}/\w|\w/[\w.-]+/")
 # A program: a lowercase name, or any path to one ("Acme-master/misc/setup.sh").
 _PROGRAM = re.compile(r"(?:[a-z][\w.-]*|[\w.-]*/[\w./-]+)\s")

@@ -352,3 +352,15 @@ def test_a_lead_in_to_code_is_quoted_without_the_code_and_brings_no_list() -> No
     question = "How do I configure the server for a 100 ms link?"
     found = read(question, retrieval(question, doc), idf, {}, Thresholds())
     assert all("srt_server" not in point.quote for point in found.passages)
+
+
+def test_a_table_row_drawing_a_diagram_is_never_a_point() -> None:
+    doc = chunk(
+        "Component | Port | Peer\n"
+        "Jitsi Meet | 5222 TCP <---------+ | videobridge\n"
+        "Videobridge | 10000 UDP | clients"
+    )
+    question = "Which port does the videobridge use for media?"
+    vectors = vectors_for(doc, {"5222 TCP": 0.95, "10000 UDP": 0.9})
+    found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
+    assert [point.quote for point in found.passages] == ["Videobridge | 10000 UDP | clients"]
