@@ -293,7 +293,7 @@ def passage(
             if spans[end][1] - spans[first][0] > MAX_SPAN_CHARS:
                 break
             items, last, listed = items + 1, end, True
-    elif (kind.listing or kind.how) and is_list_item(candidate.sentence):
+    elif _answers_as_a_list(kind, sentences, lines, candidate.index):
         # The whole list the item belongs to (line by line), with the lead-in before it.
         last = lines.end(last)
         while first > 0 and is_list_item(sentences[lines.start(first - 1)]):
@@ -321,6 +321,22 @@ def passage(
     quote = text[spans[first][0] : spans[last][1]]
     shown = lines.between(first, last) if listed else tuple(sentences[first : last + 1])
     return Passage(candidate.hit, quote, shown, candidate)
+
+
+def _answers_as_a_list(
+    kind: QuestionKind, sentences: Sequence[str], lines: _Lines, index: int
+) -> bool:
+    """An item whose whole list answers: any list for a list question ("which
+    architectures?"); for a how-to, the items a lead-in introduces (the steps), since bulleted
+    statements without one are points of their own."""
+    if not (kind.listing or kind.how) or not is_list_item(sentences[index]):
+        return False
+    if kind.listing:
+        return True
+    first = index
+    while first > 0 and is_list_item(sentences[lines.start(first - 1)]):
+        first = lines.start(first - 1)
+    return first > 0 and is_lead_in(sentences[first - 1])
 
 
 class _Lines:

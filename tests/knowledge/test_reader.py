@@ -364,3 +364,26 @@ def test_a_table_row_drawing_a_diagram_is_never_a_point() -> None:
     vectors = vectors_for(doc, {"5222 TCP": 0.95, "10000 UDP": 0.9})
     found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
     assert [point.quote for point in found.passages] == ["Videobridge | 10000 UDP | clients"]
+
+
+def test_a_how_to_quotes_a_bulleted_statement_alone_and_a_lead_ins_steps_whole() -> None:
+    steps = chunk(
+        "To open the bridge's port:\n"
+        "- Open UDP port 10000 in the firewall.\n"
+        "- Restart the bridge service."
+    )
+    question = "How do I set up the bridge's firewall port?"
+    vectors = vectors_for(steps, {"UDP port": 0.93})
+    found = read(question, retrieval(question, steps), idf, vectors, Thresholds())
+    assert found.passages[0].quote == steps.text  # the steps, whole, with their lead-in
+
+    statements = chunk(
+        "- In live shows, viewers notice when a coupon drops seconds after the host's call.\n"
+        "- In live shows, viewers notice colour accuracy on close-ups.\n"
+        "- In live shows, viewers notice stalls during flash sales."
+    )
+    question = "How do we keep coupon drops in time with the host?"
+    vectors = vectors_for(statements, {"coupon drops": 0.93})
+    found = read(question, retrieval(question, statements), idf, vectors, Thresholds())
+    assert found.passages[0].quote.startswith("- In live shows, viewers notice when a coupon")
+    assert "colour accuracy" not in found.passages[0].quote
