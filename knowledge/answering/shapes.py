@@ -38,6 +38,13 @@ _POINTER = re.compile(
     r"|(?:如下|以下|下面|下文|下表|下图|参考|详见|请看|请参考|见下|见上)[：:，,。]?\s*$",
     re.IGNORECASE,
 )
+# A sentence that opens by pointing at what follows ("下面按主题分组，…", "Below, the
+# settings by protocol."): about the page, not its subject.
+_POINTS_AHEAD = re.compile(
+    r"^\s*(?:下面|下文|below\b|the following (?:sections?|pages?|chapters?)\b)", re.IGNORECASE
+)
+# Thanks and welcomes: courtesy, never an answer.
+_COURTESY = re.compile(r"^\s*(?:thank you|thanks\b|welcome to\b|感谢|谢谢|欢迎)", re.IGNORECASE)
 _LEAD_IN_END = re.compile(r"[:：]\s*$")
 _SELF_INTRO = re.compile(
     r"^\s*(?:this|the|our|these) (?:document|doc|page|guide|article|knowledge base|section|"
@@ -249,7 +256,8 @@ def is_link_list(sentence: str) -> bool:
 
 def is_pointer(sentence: str) -> bool:
     """A sentence that points elsewhere ("See the table below.") and says nothing itself."""
-    return bool(_POINTER.search(sentence)) and not has_figure(sentence)
+    points = _POINTER.search(sentence) or _POINTS_AHEAD.search(sentence)
+    return bool(points) and not has_figure(sentence)
 
 
 def is_self_introduction(sentence: str, position: int, chunk_index: int, title: str = "") -> bool:
@@ -261,10 +269,16 @@ def is_self_introduction(sentence: str, position: int, chunk_index: int, title: 
     return chunk_index == 0 and position <= 1 and bool(_NAME_IS_A.search(sentence))
 
 
+def is_courtesy(sentence: str) -> bool:
+    """A thank-you or a welcome ("Thank you for being so interested in X.", "欢迎加入社区。")."""
+    return bool(_COURTESY.search(_LIST_ITEM.sub("", sentence, count=1)))
+
+
 def is_filler(sentence: str) -> bool:
     """A sentence that is never an answer by its shape (position aside)."""
     return (
         is_heading_like(sentence)
+        or is_courtesy(sentence)
         or is_code(sentence)
         or is_link_list(sentence)
         or is_question(sentence)

@@ -106,6 +106,11 @@ def test_filler_shapes_are_recognised() -> None:
     assert not is_link_list("See [the guide](https://acme.example/g): rooms hold 500 people.")
     assert is_link_list("Docs: [a](https://acme.example/a) [b](https://acme.example/b)")
     assert is_pointer("See the table below.")
+    assert is_filler("下面按主题分组，挑和你产品相关的问。")
+    assert is_lead_in("以下是常见问题。")  # it introduces what follows, which is quoted with it
+    assert is_filler("Thank you so much for being so interested in Acme.")
+    assert is_filler("- 欢迎加入我们的社区。")
+    assert not is_filler("下面的配置可以把延迟降低到 3 秒。")  # it states a figure
     assert is_filler("Why does the support team matter so much?")
     assert is_filler("背后的技术支持团队,靠不靠谱？")
     assert is_lead_in("A team needs people of three specialities:")
