@@ -29,7 +29,7 @@ _LIST = re.compile(
 )
 _HOW = re.compile(
     r"\bhow (?:do|does|to|can|should|would|could)\b|\bsteps?\b|\bset ?up\b|\bconfigure\b"
-    r"|怎么|如何|怎样|步骤|配置|设置|搭建",
+    r"|怎么|如何|怎样|步骤|搭建",
     re.IGNORECASE,
 )
 _YES_NO = re.compile(

@@ -89,6 +89,14 @@ def test_question_kinds(question: str, kind: str) -> None:
     assert getattr(question_kind(question), kind)
 
 
+def test_a_configuration_named_is_no_how_to() -> None:
+    # 配置 is "configuration" as often as "to configure": a question about the default one asks
+    # for an amount, and no lead-in to a list of settings should win for it.
+    kind = question_kind("直接用默认配置，延迟大概是多少？")
+    assert kind.amount and not kind.how
+    assert question_kind("怎么配置回调？").how
+
+
 # --- shapes --------------------------------------------------------------------------------
 
 
