@@ -37,6 +37,15 @@ def _warn_about_other_models(embedded_by: dict[str, str], identity: str) -> None
         )
 
 
+def _catch_up_quietly(index: LiveIndex) -> None:
+    """The lexical index's first catch-up, done at start; a failure is only logged: the first
+    question tries again and reports it as any store error is reported."""
+    try:
+        index.snapshot()
+    except Exception as error:
+        log.warning("catching the lexical index up at start failed: %s", error)
+
+
 @dataclass(frozen=True, slots=True)
 class Knowledge:
     """The configured assistant with the store and the model it answers from (for the
@@ -76,7 +85,7 @@ def open_knowledge(
         # catch-up, which runs beside the vector indexes' loading.
         index = LiveIndex(store, lexical)
         records = index.read_records()
-        start.start("lexical", index.snapshot)
+        start.start("lexical", _catch_up_quietly, index)
         embedder: Embedder = start.result("embedder")
         _warn_about_other_models(
             {source: record.embedder for source, record in records.items()}, embedder.identity

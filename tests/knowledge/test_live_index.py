@@ -6,8 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from config.settings import Settings
 from ingest.pipeline import Ingestor
+from knowledge.factory import _catch_up_quietly
 from knowledge.retrieval.index import LiveIndex
 from store.client import StoreHandle, open_store
 from store.lexical_index import open_lexical_index
@@ -59,3 +62,19 @@ def test_a_store_changed_after_the_read_is_read_again(
     snapshot = index.snapshot()
     assert len(reads) == 1  # the stale read is not trusted
     assert sorted(Path(source).name for source in snapshot.live) == ["alpha.md", "gamma.md"]
+
+
+def test_a_failed_catch_up_at_start_is_logged_and_left_to_the_first_question(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Unreachable:
+        calls = 0
+
+        def snapshot(self) -> None:
+            self.calls += 1
+            raise ConnectionError("store down")
+
+    index = Unreachable()
+    _catch_up_quietly(index)  # type: ignore[arg-type]
+    assert index.calls == 1
+    assert "store down" in caplog.text
