@@ -184,6 +184,8 @@ _PROGRAM = re.compile(r"(?:[a-z][\w.-]*|[\w.-]*/[\w./-]+)\s")
 # How a line of code or configuration ends and prose never does: an opened block, a line
 # continued, a list of quoted strings ('ENTRYPOINT [ "/acme" ]').
 _CODE_END = re.compile(r'(?:[{\[\\]|\[\s*"[^"]*"(?:\s*,\s*"[^"]*")*\s*\])\s*$')
+# A key with a quoted value, as configuration and object literals write it ("muc: 'x',").
+_KEY_VALUE = re.compile(r"""^\s*[\w.-]+\s*[:=]\s*(?:'[^']*'|"[^"]*"),?\s*$""")
 
 
 def _is_command(text: str) -> bool:
@@ -233,6 +235,8 @@ def is_code(sentence: str) -> bool:
     """A command, a configuration line or a code fragment, not prose."""
     text = sentence.strip()
     if _CODE_LINE.match(text) or _NOT_PROSE.search(text) or _CODE_END.search(text):
+        return True
+    if _KEY_VALUE.match(text):
         return True
     if not has_han(text) and (
         not re.search(r"\s", text) or _is_command(text) or _is_data_dump(text)

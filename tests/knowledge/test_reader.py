@@ -108,6 +108,8 @@ def test_filler_shapes_are_recognised() -> None:
     assert not is_heading_like("The bridge routes video between participants in a conference")
     assert not is_heading_like("- Use OBS Studio, FFmpeg or GStreamer to Publish Streams.")
     assert is_code("hls_fragment 10;")
+    assert is_code("muc: 'conference.<FQDN>',") and is_code('name = "meet.example.com"')
+    assert not is_code('The room is called "Lobby", as the guide says.')
     assert is_code("$ docker run -p 1935:1935 ossrs/srs")
     assert is_link_list("Docs: https://example.com/a https://example.com/b")
     assert is_link_list("[Acme RTC pricing page (summary)](https://acme.example/pricing)")
