@@ -174,7 +174,8 @@ _NOT_PROSE = re.compile(
 
 
 def is_diagram(line: str) -> bool:
-    """A line of a diagram drawn in text ("+ OBS +--RTMP-->--+ SRS +"), or a table row of one."""
+    """A line of a diagram drawn in text ("+ encoder +--RTMP-->--+ server +"), or a table row
+    of one."""
     return bool(_DIAGRAM.search(line))
 
 

@@ -103,7 +103,7 @@ def test_a_configuration_named_is_no_how_to() -> None:
 def test_filler_shapes_are_recognised() -> None:
     assert is_heading_like("Audio quality")
     assert is_heading_like("推流配置")
-    assert is_heading_like("Installing Jitsi Meet on your own Linux Server")
+    assert is_heading_like("Installing Acme Meet on your own Linux Server")
     assert is_heading_like("- Download the Meet App for Android / iOS / F-Droid")
     assert not is_heading_like("The bridge routes video between participants in a conference")
     assert not is_heading_like("- Use OBS Studio, FFmpeg or GStreamer to Publish Streams.")
@@ -241,7 +241,7 @@ def test_a_near_domain_question_nothing_answers_abstains() -> None:
 
 def test_a_paraphrase_in_the_stores_words_answers_and_one_word_it_never_uses_abstains() -> None:
     doc = chunk(
-        "Jibri can record one meeting at a time. Each recording needs a Jibri of its own. "
+        "A recorder can record one meeting at a time. Each recording needs a recorder of its own. "
         "The logo is blue."
     )
     question = "We want to record five meetings at once: how many recorders do we need?"
@@ -264,7 +264,7 @@ def test_a_paraphrase_in_the_stores_words_answers_and_one_word_it_never_uses_abs
 
 
 def test_a_paraphrase_in_the_stores_words_still_needs_a_close_match() -> None:
-    doc = chunk("Jibri can record one meeting at a time. The logo is blue.")
+    doc = chunk("A recorder can record one meeting at a time. The logo is blue.")
     question = "How many recorders do we need for five meetings?"
     vectors = vectors_for(doc, {"one meeting": 0.84})
     found = read(question, retrieval(question, doc, dense=0.84), idf, vectors, Thresholds())
@@ -372,13 +372,13 @@ def test_a_lead_in_to_code_is_quoted_without_the_code_and_brings_no_list() -> No
 def test_a_table_row_drawing_a_diagram_is_never_a_point() -> None:
     doc = chunk(
         "Component | Port | Peer\n"
-        "Jitsi Meet | 5222 TCP <---------+ | videobridge\n"
-        "Videobridge | 10000 UDP | clients"
+        "Acme Meet | 5222 TCP <---------+ | media bridge\n"
+        "Media bridge | 10000 UDP | clients"
     )
-    question = "Which port does the videobridge use for media?"
+    question = "Which port does the media bridge use for media?"
     vectors = vectors_for(doc, {"5222 TCP": 0.95, "10000 UDP": 0.9})
     found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
-    assert [point.quote for point in found.passages] == ["Videobridge | 10000 UDP | clients"]
+    assert [point.quote for point in found.passages] == ["Media bridge | 10000 UDP | clients"]
 
 
 def test_a_how_to_quotes_a_bulleted_statement_alone_and_a_lead_ins_steps_whole() -> None:
