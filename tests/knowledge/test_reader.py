@@ -75,7 +75,7 @@ def idf(_term: str) -> float:
     ("question", "kind"),
     [
         ("How many viewers can one room hold?", "amount"),
-        ("SRS 默认的 HLS 延迟是多少？", "amount"),
+        ("Acme 默认的 HLS 延迟是多少？", "amount"),
         ("Which protocols does the server support?", "listing"),
         ("有哪些参数可以降低延迟？", "listing"),
         ("How do I configure TLS?", "how"),
@@ -110,7 +110,7 @@ def test_filler_shapes_are_recognised() -> None:
     assert is_code("hls_fragment 10;")
     assert is_code("muc: 'conference.<FQDN>',") and is_code('name = "meet.example.com"')
     assert not is_code('The room is called "Lobby", as the guide says.')
-    assert is_code("$ docker run -p 1935:1935 ossrs/srs")
+    assert is_code("$ docker run -p 1935:1935 acme/server")
     assert is_link_list("Docs: https://example.com/a https://example.com/b")
     assert is_link_list("[Acme RTC pricing page (summary)](https://acme.example/pricing)")
     assert not is_link_list("See [the guide](https://acme.example/g): rooms hold 500 people.")
@@ -130,7 +130,7 @@ def test_filler_shapes_are_recognised() -> None:
     assert is_self_introduction("场景指南覆盖语聊房。", 3, 2, title="本知识库使用说明")
     for prose in (
         "The default HLS latency is about 30 seconds.",
-        "SRS 默认的 HLS 延迟大约是 30 秒。",
+        "Acme 默认的 HLS 延迟大约是 30 秒。",
         "Browser: Firefox; Support: yes; Versions: 115+",
     ):
         assert not is_filler(prose), prose
@@ -232,9 +232,9 @@ def test_a_weaker_cross_lingual_match_answers_when_it_uses_the_questions_terms()
 
 
 def test_a_near_domain_question_nothing_answers_abstains() -> None:
-    doc = chunk("SRS supports RTMP, HLS and WebRTC. It runs on Linux and macOS.")
+    doc = chunk("Acme Server supports RTMP, HLS and WebRTC. It runs on Linux and macOS.")
     question = "How much does Tencent TRTC charge per minute?"
-    vectors = vectors_for(doc, {"SRS supports": 0.8})
+    vectors = vectors_for(doc, {"Acme Server supports": 0.8})
     found = read(question, retrieval(question, doc, dense=0.8), idf, vectors, Thresholds())
     assert found.abstained and not found.passages
 
