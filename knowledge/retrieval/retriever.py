@@ -269,7 +269,7 @@ class HybridRetriever:
         sentences were stored and not yet re-ingested; those are kept for recently read chunks,
         so a warm bot embeds only what it has not seen."""
         found: dict[str, list[tuple[str, np.ndarray]]] = dict(
-            self.index.store.sentences.for_chunks([chunk.id for chunk in chunks])
+            self.index.store.sentences.of_chunks(chunks)
         )
         embed = getattr(self.embedder, "embed_passages", None)
         if embed is None or len(found) == len(chunks):

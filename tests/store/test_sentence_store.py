@@ -101,6 +101,34 @@ def test_write_then_read_each_chunks_sentences_in_order(
     assert store.sentences.for_chunks([]) == {}
 
 
+def test_a_chunks_sentences_are_read_by_record_id_as_by_chunk_id(
+    store_settings: Settings, fake_embedder: object
+) -> None:
+    store = open_store(store_settings)
+    first = _chunk("One about echo. Two about noise. Three about jitter.", "Audio", 0)
+    second = _chunk("连麦延迟要低。首帧要快。", "指标", 1)
+    unstored = _chunk("Nothing of this one was stored.", "Other", 2)
+    records = sentence_records([first, second])
+    store.sentences.write(records, _vectors(records, fake_embedder))
+    asked: list[dict[str, object]] = []
+    get = store.sentences.collection.get
+
+    def spying(**query: object) -> object:
+        asked.append(query)
+        return get(**query)  # type: ignore[arg-type]
+
+    store.sentences.collection.get = spying  # type: ignore[method-assign]
+    by_id = store.sentences.of_chunks([second, first, unstored, first])
+    assert asked and all("where" not in query for query in asked)  # primary-key reads only
+    by_filter = store.sentences.for_chunks([second.id, first.id, unstored.id])
+    assert set(by_id) == set(by_filter) == {first.id, second.id}
+    for chunk_id, rows in by_filter.items():
+        assert [text for text, _ in by_id[chunk_id]] == [text for text, _ in rows]
+        pairs = zip(by_id[chunk_id], rows, strict=True)
+        assert all(np.array_equal(a, b) for (_, a), (_, b) in pairs)
+    assert store.sentences.of_chunks([]) == {}
+
+
 def test_delete_for_chunks_removes_only_theirs(
     store_settings: Settings, fake_embedder: object
 ) -> None:
