@@ -10,7 +10,7 @@ import pytest
 
 from config.settings import Settings
 from ingest.pipeline import Ingestor
-from knowledge.factory import _catch_up_quietly
+from knowledge.factory import _quietly
 from knowledge.retrieval.index import LiveIndex
 from store.client import StoreHandle, open_store
 from store.lexical_index import open_lexical_index
@@ -64,17 +64,15 @@ def test_a_store_changed_after_the_read_is_read_again(
     assert sorted(Path(source).name for source in snapshot.live) == ["alpha.md", "gamma.md"]
 
 
-def test_a_failed_catch_up_at_start_is_logged_and_left_to_the_first_question(
+def test_a_failed_read_at_start_is_logged_and_left_to_the_first_question(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    class Unreachable:
-        calls = 0
+    calls: list[int] = []
 
-        def snapshot(self) -> None:
-            self.calls += 1
-            raise ConnectionError("store down")
+    def unreachable() -> None:
+        calls.append(1)
+        raise ConnectionError("store down")
 
-    index = Unreachable()
-    _catch_up_quietly(index)  # type: ignore[arg-type]
-    assert index.calls == 1
-    assert "store down" in caplog.text
+    _quietly("catching the lexical index up", unreachable)
+    assert calls == [1]
+    assert "catching the lexical index up at start failed: store down" in caplog.text
