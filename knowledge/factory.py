@@ -70,8 +70,9 @@ def open_knowledge(
 ) -> Knowledge:
     """The assistant, its store and its embedding model, opened once.
 
-    The model, the domain data and jieba load on start-up threads while the store opens, and
-    the store's vector indexes are read into memory before the first question (store.warmup)."""
+    The model, the domain data and jieba load on start-up threads while the store opens; the
+    chunks' vector index and the sentences' records (store.warmup), the lexical index's
+    catch-up and the store's vendors are read there too, before the first question."""
     start = StartUp()
     start.start("embedder", get_embedder, settings.embedding_model_path)
     start.start("domain", load_domain)
