@@ -296,8 +296,7 @@ def passage(
     elif _answers_as_a_list(kind, sentences, lines, candidate.index):
         # The whole list the item belongs to (line by line), with the lead-in before it.
         last = lines.end(last)
-        while first > 0 and is_list_item(sentences[lines.start(first - 1)]):
-            first = lines.start(first - 1)
+        first = _list_start(sentences, lines, first)
         if first > 0 and is_lead_in(sentences[first - 1]):
             first -= 1
         while (
@@ -333,10 +332,15 @@ def _answers_as_a_list(
         return False
     if kind.listing:
         return True
-    first = index
-    while first > 0 and is_list_item(sentences[lines.start(first - 1)]):
-        first = lines.start(first - 1)
+    first = _list_start(sentences, lines, index)
     return first > 0 and is_lead_in(sentences[first - 1])
+
+
+def _list_start(sentences: Sequence[str], lines: _Lines, index: int) -> int:
+    """The first sentence of the list the item at `index` belongs to."""
+    while index > 0 and is_list_item(sentences[lines.start(index - 1)]):
+        index = lines.start(index - 1)
+    return index
 
 
 class _Lines:
