@@ -7,7 +7,7 @@ import pytest
 
 from config.settings import Settings
 from store import sentences as sentences_module
-from store.client import open_store
+from store.client import StoreHandle, open_store
 from store.schema import Chunk
 from store.sentences import (
     SentenceRecord,
@@ -82,15 +82,21 @@ def test_the_records_carry_no_vector_index_of_their_own(
     assert stored is not None and all(len(vector) == 1 for vector in stored)
 
 
+def _two_chunks_written(store: StoreHandle, embedder: object) -> tuple[Chunk, Chunk, np.ndarray]:
+    """An English and a Chinese chunk whose sentences are stored; with their vectors."""
+    first = _chunk("One about echo. Two about noise. Three about jitter.", "Audio", 0)
+    second = _chunk("连麦延迟要低。首帧要快。", "指标", 1)
+    records = sentence_records([first, second])
+    vectors = _vectors(records, embedder)
+    store.sentences.write(records, vectors)
+    return first, second, vectors
+
+
 def test_write_then_read_each_chunks_sentences_in_order(
     store_settings: Settings, fake_embedder: object
 ) -> None:
     store = open_store(store_settings)
-    first = _chunk("One about echo. Two about noise. Three about jitter.", "Audio", 0)
-    second = _chunk("连麦延迟要低。首帧要快。", "指标", 1)
-    records = sentence_records([first, second])
-    vectors = _vectors(records, fake_embedder)
-    store.sentences.write(records, vectors)
+    first, second, vectors = _two_chunks_written(store, fake_embedder)
     found = store.sentences.for_chunks([second.id, first.id, "no-such-chunk"])
     assert set(found) == {first.id, second.id}  # a chunk without sentences is simply absent
     assert [text for text, _ in found[first.id]] == split_sentences(first.text)
@@ -105,11 +111,8 @@ def test_a_chunks_sentences_are_read_by_record_id_as_by_chunk_id(
     store_settings: Settings, fake_embedder: object
 ) -> None:
     store = open_store(store_settings)
-    first = _chunk("One about echo. Two about noise. Three about jitter.", "Audio", 0)
-    second = _chunk("连麦延迟要低。首帧要快。", "指标", 1)
+    first, second, _ = _two_chunks_written(store, fake_embedder)
     unstored = _chunk("Nothing of this one was stored.", "Other", 2)
-    records = sentence_records([first, second])
-    store.sentences.write(records, _vectors(records, fake_embedder))
     asked: list[dict[str, object]] = []
     get = store.sentences.collection.get
 
