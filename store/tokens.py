@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +37,7 @@ GLOSSARY_FILE = (
 )
 
 _WORD = re.compile(rf"[a-z0-9]+(?:[.\-+][a-z0-9]+)*%?|[{HAN}]+")
+_READING_WORD = re.compile(rf"[A-Za-z0-9]+(?:[.\-+/,][A-Za-z0-9]+)*%?|[{HAN}]+")
 _EN_STOP = frozenset(
     "a an the and or of to in on for with is are was were be been it its this that these those "
     "what which who whom how why when where do does did can could should would will shall may "
@@ -89,11 +91,10 @@ def _common_words_dictionary() -> Path:
     )
     if target.is_file():
         return target
-    source = Path(jieba.__file__).parent / "dict.txt"
     kept = [
-        line
-        for line in source.read_text("utf-8").splitlines(keepends=True)
-        if len(parts := line.split()) >= 2 and int(parts[1]) >= MIN_WORD_FREQUENCY
+        f"{word} {frequency}{tag}\n"
+        for word, frequency, tag in _dictionary_entries()
+        if frequency >= MIN_WORD_FREQUENCY
     ]
     # Written aside and renamed: processes starting together never read half a file.
     handle, staging = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
@@ -101,6 +102,21 @@ def _common_words_dictionary() -> Path:
         out.writelines(kept)
     os.replace(staging, target)
     return target
+
+
+def _dictionary_entries() -> Iterator[tuple[str, int, str]]:
+    """jieba's dictionary: each word, how often jieba's corpus uses it, and the rest of its line
+    (its part-of-speech tag, with the space before it)."""
+    source = Path(jieba.__file__).parent / "dict.txt"
+    for line in source.read_text("utf-8").splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) >= 2 and parts[1].isdigit():
+            yield parts[0], int(parts[1]), f" {parts[2]}" if len(parts) > 2 else ""
+
+
+def word_frequencies() -> dict[str, int]:
+    """How common each Chinese word of jieba's dictionary is (its count in jieba's corpus)."""
+    return {word: frequency for word, frequency, _ in _dictionary_entries()}
 
 
 @lru_cache(maxsize=50_000)
@@ -123,6 +139,20 @@ def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
             if "-" in token:
                 terms.extend(_stem(part) for part in token.split("-") if part not in _EN_STOP)
     return terms
+
+
+def reading_words(text: str) -> list[str]:
+    """The words of `text` in reading order, as written, stopwords left out: Chinese cut into
+    whole words (not search mode's overlapping parts), Latin words and figures as typed
+    ("WebRTC", "24/7"), for rendering a question word by word in the other language."""
+    words: list[str] = []
+    for match in _READING_WORD.finditer(text):
+        token = match.group(0)
+        if is_han(token[0]):
+            words.extend(word for word in _segmenter().cut(token) if word not in _ZH_STOP)
+        elif token.lower() not in _EN_STOP:
+            words.append(token)
+    return words
 
 
 def prepare() -> None:

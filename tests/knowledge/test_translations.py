@@ -41,11 +41,22 @@ def test_only_one_word_glosses_of_words_are_kept() -> None:
 
 @pytest.fixture
 def small_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Translations:
+    return _built(LINES, {}, tmp_path, monkeypatch)
+
+
+def _built(
+    lines: list[str],
+    frequencies: dict[str, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Translations:
+    """The cache file built from `lines` (with these word frequencies) in a temporary folder."""
     source = tmp_path / "cedict.txt.gz"
     with gzip.open(source, "wt", encoding="utf-8") as out:
-        out.write("\n".join(LINES) + "\n")
+        out.write("\n".join(lines) + "\n")
     monkeypatch.setattr(module, "DICTIONARY", source)
     monkeypatch.setattr(module.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(module, "word_frequencies", lambda: frequencies)
     target = module._cache_file()
     module._build(target)
     assert target.is_file() and not list(tmp_path.glob("*.tmp"))
@@ -81,3 +92,58 @@ def test_translations_join_the_bm25_query_only_where_the_store_uses_them() -> No
     assert terms == ["团体", "团队"]
     # The word's translations share its weight.
     assert weights[0] == weights[1] and sum(weights) < 2 * TRANSLATION_WEIGHT
+
+
+GLOSS_LINES = [
+    "聲音 声音 [sheng1 yin1] /voice/sound/CL:個|个[ge4]/",
+    "音頻 音频 [yin1 pin2] /audio/audio frequency/",
+    "沒有 没有 [mei2 you3] /haven't/hasn't/doesn't exist/to not have/",
+    "播放 播放 [bo1 fang4] /to broadcast/to transmit/",
+    "推 推 [tui1] /to push/to cut/",
+    "流 流 [liu2] /to flow/to spread/stream/",
+    "房間 房间 [fang2 jian1] /room/CL:間|间[jian1],個|个[ge4]/",
+    "空間 空间 [kong1 jian1] /space/room/",
+    "聲 声 [sheng1] /sound/voice/",
+]
+
+
+@pytest.fixture
+def gloss_dictionary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Translations:
+    return _built(GLOSS_LINES, {"空间": 900, "房间": 300}, tmp_path, monkeypatch)
+
+
+def test_glosses_keep_the_dictionarys_order_of_senses_and_drop_notes() -> None:
+    found = list(module.dictionary_glosses(GLOSS_LINES))
+    assert [gloss for zh, gloss, _ in found if zh == "声音"] == ["voice", "sound"]
+    # "audio frequency" renders a word (two words at most); it is no single term to look up.
+    assert ("音频", "audio frequency", "") in found
+    assert ("没有", "not have", "") in found  # "to" dropped
+    assert not any(gloss.startswith("CL") or "exist" in gloss for _, gloss, _ in found)
+
+
+def test_a_chinese_question_is_rendered_in_english_word_by_word(
+    gloss_dictionary: Translations,
+) -> None:
+    gloss = gloss_dictionary.gloss("用WebRTC播放的声音", "en")
+    # Names as typed; each word by its first two senses; a stopword (的) left out; a word the
+    # dictionary knows nothing of (用, here) as typed.
+    assert gloss == "用 WebRTC broadcast transmit voice sound"
+    # A word the dictionary lacks is rendered by its characters' first senses.
+    assert gloss_dictionary.gloss("推流", "en") == "push flow"
+
+
+def test_an_english_question_is_rendered_in_chinese_by_the_commonest_words(
+    gloss_dictionary: Translations,
+) -> None:
+    # "room" is a sense of both; the commoner word comes first.
+    assert gloss_dictionary.gloss("What matters for a voice room?", "zh") == (
+        "matters 声音空间房间"
+    )
+    # A name is never translated, and a text with nothing to render has no gloss.
+    assert gloss_dictionary.gloss("Does Oryx support WHIP?", "zh") == ""
+
+
+def test_the_real_dictionary_renders_a_question_in_either_language() -> None:
+    found = default_translations()
+    assert "audio" in found.gloss("为什么没有音频？", "en")
+    assert "带宽" in found.gloss("How much bandwidth does a voice room use?", "zh")
