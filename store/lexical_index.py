@@ -251,6 +251,10 @@ class LexicalIndex:
         """How many chunks the index holds (every version)."""
         return int(self._index.searcher().num_docs)
 
+    def count(self, field: str, value: str) -> int:
+        """How many chunks (of every version) have this value of a metadata field ("lang")."""
+        return int(self._index.searcher().doc_freq(field, value))
+
     def idf(self, term: str) -> float:
         """The term's BM25 inverse document frequency (0 for a term no chunk has)."""
         searcher = self._index.searcher()

@@ -39,6 +39,10 @@ class LexicalView:
         """The term's inverse document frequency (0 for unknown terms)."""
         return self.index.idf(term)
 
+    def holds_language(self, lang: str) -> bool:
+        """True when some chunk is in `lang` (an old version's, too: a hint, not a count)."""
+        return self.index.count("lang", lang) > 0
+
     def search(
         self,
         terms: Sequence[str],

@@ -187,7 +187,9 @@ class HybridRetriever:
         in_scope = [{"source": {"$in": sorted(scope)}}] if len(scope) <= MAX_SCOPE_FILTER else []
         other_lang = "en" if detect_lang(query) == "zh" else "zh"
         other = {**(filters or {}), "lang": other_lang}
-        gloss = default_translations().gloss(query, other_lang)
+        # A store with no text in the other language has nothing for a rendering to find.
+        held = snapshot.lexical.holds_language(other_lang)
+        gloss = default_translations().gloss(query, other_lang) if held else ""
         if not (filters and "lang" in filters):
             # A multilingual model ranks text in the question's language above the same content
             # in the other: each language's best chunks rank on their own (in the documents of a

@@ -172,3 +172,27 @@ def test_a_question_reaches_the_other_languages_page_through_its_gloss(
     assert "frames.md" in sources()
     monkeypatch.setattr(Translations, "gloss", lambda self, text, into: "")
     assert "frames.md" not in sources()
+
+
+def test_no_gloss_is_embedded_for_a_language_the_store_lacks(
+    tmp_path: Path, store_settings: Settings, fake_embedder: object
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "frames.md").write_text("# Frames\n\nThe player can repair a missing frame.\n")
+    Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
+    index = LiveIndex(open_store(store_settings), open_lexical_index(store_settings))
+    asked: list[str] = []
+
+    class Recording:
+        def embed_query(self, text: str) -> object:
+            asked.append(text)
+            return fake_embedder.embed_query(text)  # type: ignore[attr-defined]
+
+    retriever = HybridRetriever(index, Recording(), load_domain())  # type: ignore[arg-type]
+    assert index.snapshot().lexical.holds_language("en")
+    assert not index.snapshot().lexical.holds_language("zh")
+    retriever.retrieve("Can the player repair a frame?")
+    assert asked == ["Can the player repair a frame?"]  # an English store: no Chinese rendering
+    retriever.retrieve("播放器能补帧吗？")
+    assert len(asked) == 3 and "repair" in asked[-1]  # the question, then its English gloss
