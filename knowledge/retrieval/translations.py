@@ -219,7 +219,7 @@ class _NoTranslations(Translations):
 
 def _is_plain_word(word: str, first: bool) -> bool:
     """A lower-case English word (or the capitalised first word of a sentence), not a name
-    ("Oryx", "WebRTC") or a figure, which read alike in both languages."""
+    ("Quux", "WebRTC") or a figure, which read alike in both languages."""
     if not word.isalpha():
         return False
     return word.islower() or (first and word[0].isupper() and word[1:].islower())

@@ -157,4 +157,4 @@ def test_reading_words_keep_the_order_and_the_spelling_of_a_question() -> None:
         "24/7",
         "直播",
     ]
-    assert reading_words("What does Oryx cap by default?") == ["Oryx", "cap", "default"]
+    assert reading_words("What does Quux cap by default?") == ["Quux", "cap", "default"]

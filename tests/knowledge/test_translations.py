@@ -140,7 +140,7 @@ def test_an_english_question_is_rendered_in_chinese_by_the_commonest_words(
         "matters 声音空间房间"
     )
     # A name is never translated, and a text with nothing to render has no gloss.
-    assert gloss_dictionary.gloss("Does Oryx support WHIP?", "zh") == ""
+    assert gloss_dictionary.gloss("Does Quux support WHIP?", "zh") == ""
 
 
 def test_the_real_dictionary_renders_a_question_in_either_language() -> None:

@@ -13,8 +13,8 @@ from store.language import detect_lang, has_han, is_cjk, is_han
         ("What latency should a 语聊房 target?", "en"),  # English with one Chinese term
         ("How does Acme Server handle 首帧秒开 for WebRTC players?", "en"),
         ("AcmeMediaServer 的 LL-HLS 延迟多少？", "zh"),  # Chinese with English product names
-        ("用OBS推SRT到SRS、再用ffplay拉流播放，延迟多少？", "zh"),
-        ("SRS支持WebRTC吗", "zh"),
+        ("用OBS推SRT到Quux、再用ffplay拉流播放，延迟多少？", "zh"),
+        ("Quux支持WebRTC吗", "zh"),
         ("语聊房", "zh"),
         ("voice room", "en"),
     ],
