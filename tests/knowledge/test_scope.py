@@ -113,15 +113,20 @@ def _write_two_products(folder: Path) -> None:
         )
 
 
+def _retriever(docs: Path, settings: Settings, embedder: object) -> HybridRetriever:
+    """`docs` ingested with `embedder` (the fake model) and retrieved from with it."""
+    Ingestor(settings, embedder).sync([docs])  # type: ignore[arg-type]
+    index = LiveIndex(open_store(settings), open_lexical_index(settings))
+    return HybridRetriever(index, embedder, load_domain())  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def two_products(
     tmp_path: Path, store_settings: Settings, fake_embedder: object
 ) -> HybridRetriever:
     docs = tmp_path / "docs"
     _write_two_products(docs)
-    Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
-    index = LiveIndex(open_store(store_settings), open_lexical_index(store_settings))
-    return HybridRetriever(index, fake_embedder, load_domain())  # type: ignore[arg-type]
+    return _retriever(docs, store_settings, fake_embedder)
 
 
 QUESTION = "Why is there no audio when browsers play a stream from Quux?"
@@ -164,9 +169,7 @@ def test_a_question_reaches_the_other_languages_page_through_its_gloss(
 
     docs = tmp_path / "docs"
     _write_english_pages(docs)
-    Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
-    index = LiveIndex(open_store(store_settings), open_lexical_index(store_settings))
-    retriever = HybridRetriever(index, fake_embedder, load_domain())  # type: ignore[arg-type]
+    retriever = _retriever(docs, store_settings, fake_embedder)
     question = "怎么补帧"
 
     def sources() -> list[str]:
@@ -185,8 +188,7 @@ def test_no_gloss_is_embedded_for_a_language_the_store_lacks(
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "frames.md").write_text("# Frames\n\nThe player can repair a missing frame.\n")
-    Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
-    index = LiveIndex(open_store(store_settings), open_lexical_index(store_settings))
+    retriever = _retriever(docs, store_settings, fake_embedder)
     asked: list[str] = []
 
     class Recording:
@@ -194,9 +196,9 @@ def test_no_gloss_is_embedded_for_a_language_the_store_lacks(
             asked.append(text)
             return fake_embedder.embed_query(text)  # type: ignore[attr-defined]
 
-    retriever = HybridRetriever(index, Recording(), load_domain())  # type: ignore[arg-type]
-    assert index.snapshot().lexical.holds_language("en")
-    assert not index.snapshot().lexical.holds_language("zh")
+    retriever.embedder = Recording()
+    assert retriever.index.snapshot().lexical.holds_language("en")
+    assert not retriever.index.snapshot().lexical.holds_language("zh")
     retriever.retrieve("Can the player repair a frame?")
     assert asked == ["Can the player repair a frame?"]  # an English store: no Chinese rendering
     retriever.retrieve("播放器能补帧吗？")
