@@ -185,11 +185,6 @@ class HybridRetriever:
         # A scope's ranking the pool runs short of asks Chroma with the scope's sources as a
         # filter, unless there are too many of them to filter by.
         in_scope = [{"source": {"$in": sorted(scope)}}] if len(scope) <= MAX_SCOPE_FILTER else []
-        other_lang = "en" if detect_lang(query) == "zh" else "zh"
-        other = {**(filters or {}), "lang": other_lang}
-        # A store with no text in the other language has nothing for a rendering to find.
-        held = snapshot.lexical.holds_language(other_lang)
-        gloss = default_translations().gloss(query, other_lang) if held else ""
         if not (filters and "lang" in filters):
             # A multilingual model ranks text in the question's language above the same content
             # in the other: each language's best chunks rank on their own (in the documents of a
@@ -212,6 +207,11 @@ class HybridRetriever:
             extra, extra_weights = translated_terms(
                 translations, crossing, snapshot.lexical.idf, weight=1.0
             )
+            other_lang = "en" if detect_lang(query) == "zh" else "zh"
+            other = {**(filters or {}), "lang": other_lang}
+            # A store with no text in the other language has nothing for a rendering to find.
+            held = snapshot.lexical.holds_language(other_lang)
+            gloss = default_translations().gloss(query, other_lang) if held else ""
             if gloss:
                 # ... and rendered word by word (its gloss), ranked by meaning among that
                 # language's chunks: the model matches a question across languages weakly (a
