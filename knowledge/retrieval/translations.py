@@ -57,47 +57,44 @@ def dictionary_pairs(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
     """(English term, Chinese word) for every one-word gloss of a CC-CEDICT line whose
     simplified form is a Chinese word of two to four characters (one character means too many
     things to count as evidence)."""
-    for line in lines:
-        match = _ENTRY.match(line)
-        if match is None:
+    for word, gloss in _senses(lines, shortest=2):
+        text = _LEADING_PARTICLE.sub("", _PARENTHESES.sub(" ", gloss).strip())
+        if not text or text[0].isupper() or " " in text:  # a proper name, or a phrase
             continue
-        word = match.group(2)
-        if not 2 <= len(word) <= 4 or not all(is_han(char) for char in word):
-            continue
-        for gloss in match.group(3).split("/"):
-            if _NOT_A_TRANSLATION.match(gloss):
-                continue
-            text = _LEADING_PARTICLE.sub("", _PARENTHESES.sub(" ", gloss).strip())
-            if not text or text[0].isupper() or " " in text:  # a proper name, or a phrase
-                continue
-            terms = tokenize(text)
-            if len(terms) == 1 and not is_han(terms[0][0]):
-                yield terms[0], word
+        terms = tokenize(text)
+        if len(terms) == 1 and not is_han(terms[0][0]):
+            yield terms[0], word
 
 
 def dictionary_glosses(lines: Iterable[str]) -> Iterator[tuple[str, str, str]]:
     """(Chinese word, gloss, its BM25 term) for every gloss of one or two words of a CC-CEDICT
     line whose simplified form is Chinese, in the dictionary's order of senses; the term is ""
     for a gloss of two words (it renders a word, but is no single word to look up)."""
+    for word, gloss in _senses(lines, shortest=1):
+        for text in _PARENTHESES.sub(" ", gloss).split(";"):
+            text = _LEADING_PARTICLE.sub("", " ".join(text.split()))
+            words = text.split()
+            if not words or len(words) > MAX_GLOSS_WORDS or text[0].isupper():
+                continue
+            if not all(part.replace("-", "").isalpha() for part in words):
+                continue  # "sth", "~'s", figures: notes, not a rendering
+            terms = tokenize(text)
+            yield word, text, terms[0] if len(words) == 1 and len(terms) == 1 else ""
+
+
+def _senses(lines: Iterable[str], shortest: int) -> Iterator[tuple[str, str]]:
+    """(Chinese word, one of its senses) for every CC-CEDICT line whose simplified form is a
+    Chinese word of `shortest` to four characters, senses that are notes or pointers left out."""
     for line in lines:
         match = _ENTRY.match(line)
         if match is None:
             continue
         word = match.group(2)
-        if not 1 <= len(word) <= 4 or not all(is_han(char) for char in word):
+        if not shortest <= len(word) <= 4 or not all(is_han(char) for char in word):
             continue
         for gloss in match.group(3).split("/"):
-            if _NOT_A_TRANSLATION.match(gloss):
-                continue
-            for text in _PARENTHESES.sub(" ", gloss).split(";"):
-                text = _LEADING_PARTICLE.sub("", " ".join(text.split()))
-                words = text.split()
-                if not words or len(words) > MAX_GLOSS_WORDS or text[0].isupper():
-                    continue
-                if not all(part.replace("-", "").isalpha() for part in words):
-                    continue  # "sth", "~'s", figures: notes, not a rendering
-                terms = tokenize(text)
-                yield word, text, terms[0] if len(words) == 1 and len(terms) == 1 else ""
+            if not _NOT_A_TRANSLATION.match(gloss):
+                yield word, gloss
 
 
 def _cache_file() -> Path:
