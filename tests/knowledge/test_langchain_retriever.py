@@ -5,13 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from config.settings import Settings
-from ingest.pipeline import Ingestor
-from knowledge.domain import load_domain
-from knowledge.retrieval.index import LiveIndex
 from knowledge.retrieval.langchain_adapters import KnowledgeRetriever
-from knowledge.retrieval.retriever import HybridRetriever
-from store.client import open_store
-from store.lexical_index import open_lexical_index
+from tests.knowledge.support import retriever_over
 
 
 def test_invoke_returns_documents_with_our_metadata(
@@ -24,9 +19,7 @@ def test_invoke_returns_documents_with_our_metadata(
         "---\ndoc_type: vendor\nvendor: NimbusRTC\n---\n"
         "# NimbusRTC\n\nNimbusRTC states a 99.95% SLA.\n"
     )
-    Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
-    index = LiveIndex(open_store(store_settings), open_lexical_index(store_settings))
-    hybrid = HybridRetriever(index, fake_embedder, load_domain())  # type: ignore[arg-type]
+    hybrid = retriever_over(docs, store_settings, fake_embedder)
     retriever = KnowledgeRetriever(retriever=hybrid, k=2)
     documents = retriever.invoke("echo cancellation in voice rooms")
     assert documents[0].metadata["source"].endswith("voice.md")

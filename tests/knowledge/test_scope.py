@@ -8,13 +8,9 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
-from ingest.pipeline import Ingestor
-from knowledge.domain import load_domain
-from knowledge.retrieval.index import LiveIndex
 from knowledge.retrieval.retriever import HybridRetriever
 from knowledge.retrieval.scope import NameScopes, gathered, named_forms
-from store.client import open_store
-from store.lexical_index import open_lexical_index
+from tests.knowledge.support import retriever_over
 
 
 def _live(*sources: str) -> dict[str, str]:
@@ -113,20 +109,13 @@ def _write_two_products(folder: Path) -> None:
         )
 
 
-def _retriever(docs: Path, settings: Settings, embedder: object) -> HybridRetriever:
-    """`docs` ingested with `embedder` (the fake model) and retrieved from with it."""
-    Ingestor(settings, embedder).sync([docs])  # type: ignore[arg-type]
-    index = LiveIndex(open_store(settings), open_lexical_index(settings))
-    return HybridRetriever(index, embedder, load_domain())  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def two_products(
     tmp_path: Path, store_settings: Settings, fake_embedder: object
 ) -> HybridRetriever:
     docs = tmp_path / "docs"
     _write_two_products(docs)
-    return _retriever(docs, store_settings, fake_embedder)
+    return retriever_over(docs, store_settings, fake_embedder)
 
 
 QUESTION = "Why is there no audio when browsers play a stream from Quux?"
@@ -169,7 +158,7 @@ def test_a_question_reaches_the_other_languages_page_through_its_gloss(
 
     docs = tmp_path / "docs"
     _write_english_pages(docs)
-    retriever = _retriever(docs, store_settings, fake_embedder)
+    retriever = retriever_over(docs, store_settings, fake_embedder)
     question = "怎么补帧"
 
     def sources() -> list[str]:
@@ -188,7 +177,7 @@ def test_no_gloss_is_embedded_for_a_language_the_store_lacks(
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "frames.md").write_text("# Frames\n\nThe player can repair a missing frame.\n")
-    retriever = _retriever(docs, store_settings, fake_embedder)
+    retriever = retriever_over(docs, store_settings, fake_embedder)
     asked: list[str] = []
 
     class Recording:

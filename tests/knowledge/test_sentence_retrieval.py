@@ -7,14 +7,10 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
-from ingest.pipeline import Ingestor
-from knowledge.domain import load_domain
-from knowledge.retrieval.index import LiveIndex
 from knowledge.retrieval.retriever import HybridRetriever
-from store.client import open_store
-from store.lexical_index import open_lexical_index
 from store.schema import Chunk
 from store.sentences import sentence_records
+from tests.knowledge.support import retriever_over
 
 TARGET = "Refunds arrive within seven business days."
 
@@ -37,9 +33,7 @@ def _write_docs(folder: Path) -> None:
 def hybrid(tmp_path: Path, store_settings: Settings, fake_embedder: object) -> HybridRetriever:
     docs = tmp_path / "docs"
     _write_docs(docs)
-    Ingestor(store_settings, fake_embedder).sync([docs])  # type: ignore[arg-type]
-    index = LiveIndex(open_store(store_settings), open_lexical_index(store_settings))
-    return HybridRetriever(index, fake_embedder, load_domain())  # type: ignore[arg-type]
+    return retriever_over(docs, store_settings, fake_embedder)
 
 
 def _chunks(hybrid: HybridRetriever) -> list[Chunk]:
