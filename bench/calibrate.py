@@ -28,7 +28,13 @@ from pathlib import Path
 from config.settings import Settings
 from knowledge.answering.compose import compose_answer
 from knowledge.answering.questions import question_kind
-from knowledge.answering.reader import SentenceVectors, Thresholds, candidates, evidence_suffices
+from knowledge.answering.reader import (
+    SentenceVectors,
+    Thresholds,
+    candidates,
+    evidence_suffices,
+    own_words,
+)
 from knowledge.evaluation.corpora import DEFAULT_REGISTRY, Corpus, load_registry
 from knowledge.evaluation.metrics import normalise
 from knowledge.evaluation.questions import EvalQuestion
@@ -124,8 +130,7 @@ def why(assistant: object, retrieved: Sequence[Retrieved], thresholds: Threshold
         retrieval = item.retrieval
         kind = question_kind(retrieval.query)
         scored = candidates(retrieval, kind, idf, item.vectors)
-        pairs = zip(retrieval.terms, retrieval.term_weights, strict=False)
-        words = [term for term, weight in pairs if weight >= 1.0]
+        words = own_words(retrieval, idf)
         unseen = [term for term in words if idf(term) <= 0]
         known = bool(words) and not unseen
         in_domain = bool(retrieval.concepts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.answering.shapes import numbers_in
+from knowledge.answering.shapes import numbers_in, qualifiers
 
 _AMOUNT = re.compile(
     r"\bhow (?:much|many|long|fast|big|large|high|low|far|often|soon|quickly)\b"
@@ -77,6 +77,8 @@ class QuestionKind:
     # The numbers the question states itself ("over a link with a 100 ms round trip, what
     # latency?"): a sentence repeating them has not answered it with a figure.
     given: frozenset[str] = frozenset()
+    # For an amount: the bound asked for ("default", "most", "least"; shapes.qualifiers).
+    bounds: frozenset[str] = frozenset()
 
 
 def question_kind(question: str) -> QuestionKind:
@@ -89,4 +91,5 @@ def question_kind(question: str) -> QuestionKind:
         definition=bool(_WHAT_IS.search(question)),
         quantities=frozenset(name for name, words in _QUANTITIES.items() if words.search(question)),
         given=numbers_in(question),
+        bounds=qualifiers(question),
     )

@@ -87,6 +87,31 @@ def figure_quantities(sentence: str) -> frozenset[str]:
     return frozenset(name for name, unit in _UNITS.items() if unit.search(sentence))
 
 
+# What bounds a figure: the default, an upper or a lower limit. A question asking for one
+# ("默认要隔多久", "up to how many sessions") is answered by the figure stated with the same
+# bound ("默认是120秒", "fewer than 100 sessions"), not by another figure on the same topic. One
+# vocabulary for questions and sentences, in both languages, since an answer may be in either.
+_QUALIFIERS = {
+    "default": re.compile(r"\bdefaults?\b|\bout of the box\b|默认|缺省", re.IGNORECASE),
+    "most": re.compile(
+        r"\b(?:max(?:imum|imal)?|at most|up to|upper (?:limit|bound)|no more than|"
+        r"(?:fewer|less|lower) than|limit(?:s|ed)?|caps?|capped)\b"
+        r"|最多|最大|上限|最高|至多|不超过|以内|封顶|限制(?:为|在|到)",
+        re.IGNORECASE,
+    ),
+    "least": re.compile(
+        r"\b(?:min(?:imum|imal)?|at least|lower (?:limit|bound)|no (?:less|fewer) than)\b"
+        r"|最少|最小|下限|最低|至少|不低于|不少于",
+        re.IGNORECASE,
+    ),
+}
+
+
+def qualifiers(text: str) -> frozenset[str]:
+    """The bounds the text puts on a figure: "default", "most" (an upper limit), "least"."""
+    return frozenset(name for name, words in _QUALIFIERS.items() if words.search(text))
+
+
 def has_digit(sentence: str) -> bool:
     """True when the sentence holds any digit."""
     return bool(_DIGIT.search(sentence))
@@ -189,6 +214,11 @@ _CODE_END = re.compile(r'(?:[{\[\\]|\[\s*"[^"]*"(?:\s*,\s*"[^"]*")*\s*\])\s*$')
 _KEY_VALUE = re.compile(r"""^\s*[\w.-]+\s*[:=]\s*(?:'[^']*'|"[^"]*"),?\s*$""")
 
 
+# An instruction line of a Dockerfile or a similar file: an upper-case keyword, then an
+# argument with a path, a tag or an assignment ("FROM acme/server:1 AS server", "ENV A=b").
+_INSTRUCTION = re.compile(r"^[A-Z]{2,}\s+\S*[/:=]\S*")
+
+
 def _is_command(text: str) -> bool:
     """A shell command line: a lowercase program name first, a flag or a path in it, and no
     sentence's end ("openssl genrsa -out /etc/x.key", "chmod g+r /etc/x")."""
@@ -197,6 +227,10 @@ def _is_command(text: str) -> bool:
         and bool(_PATH_OR_FLAG.search(text))
         and not _ENDS_SENTENCE.search(text)
     )
+
+
+def _is_instruction(text: str) -> bool:
+    return bool(_INSTRUCTION.match(text)) and not _ENDS_SENTENCE.search(text)
 
 
 def _is_data_dump(text: str) -> bool:
@@ -240,13 +274,51 @@ def is_code(sentence: str) -> bool:
     if _KEY_VALUE.match(text):
         return True
     if not has_han(text) and (
-        not re.search(r"\s", text) or _is_command(text) or _is_data_dump(text)
+        not re.search(r"\s", text)
+        or _is_command(text)
+        or _is_data_dump(text)
+        or _is_instruction(text)
     ):
         return True  # an identifier, a path or an image name, a command, figures without words
     if text.count("`") >= 2 and len(_MARKUP.sub("", text)) < 60:
         return True
     letters = len(re.findall(rf"[A-Za-z{HAN}]", text))
     return len(_SYMBOLS.findall(text)) > max(4, 0.15 * max(letters, 1))
+
+
+# A comment line of a configuration or code block, and the text it says ("# the UDP port all
+# clients send media to", "// 播放最多等待时间").
+_COMMENT = re.compile(r"^\s*(?:#+|//+|;+|--)\s*(?P<text>.*)$")
+# A setting: a key and a one-token value ("port=8000", "externIP=", "maxStreamWaitMS: 15000",
+# "enabled: true", "muc: 'conference.x'"). With a colon only for a value that is a number, a
+# boolean or a quoted string: "Note: it works" is prose.
+_SETTING = re.compile(
+    r"""^\s*[A-Za-z_][\w.\-]*\s*(?:=\s*[^\s=]*|:\s*(?:-?\d[\w.]*|true|false|yes|no|on|off|"""
+    r"""'[^']*'|"[^"]*"))[,;]?\s*$""",
+    re.IGNORECASE,
+)
+
+
+def comment_text(line: str) -> str | None:
+    """What a comment line says, when it says something in words (a description of the setting
+    below it), else None (a commented-out setting, a separator, a bare marker)."""
+    found = _COMMENT.match(line)
+    if not found:
+        return None
+    text = found.group("text").strip()
+    if not text or is_setting(text) or is_code(text):
+        return None
+    return text if has_han(text) or _words(text) >= 3 else None
+
+
+def is_comment(line: str) -> bool:
+    """A comment line of a configuration or code block, whatever it says."""
+    return bool(_COMMENT.match(line))
+
+
+def is_setting(line: str) -> bool:
+    """A configuration line setting one key to one value."""
+    return bool(_SETTING.match(line))
 
 
 def is_link_list(sentence: str) -> bool:

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from knowledge.answering.questions import question_kind
-from knowledge.answering.reader import Thresholds, display_lines, read
+from knowledge.answering.reader import Thresholds, display_lines, own_words, read
 from knowledge.answering.shapes import (
+    comment_text,
     has_figure,
     is_code,
     is_filler,
@@ -19,6 +20,7 @@ from knowledge.answering.shapes import (
     is_link_list,
     is_pointer,
     is_self_introduction,
+    is_setting,
 )
 from knowledge.domain.glossary import default_glossary
 from knowledge.retrieval.retriever import Hit, Retrieval
@@ -402,3 +404,89 @@ def test_a_how_to_quotes_a_bulleted_statement_alone_and_a_lead_ins_steps_whole()
     found = read(question, retrieval(question, statements), idf, vectors, Thresholds())
     assert found.passages[0].quote.startswith("- In live shows, viewers notice when a coupon")
     assert "colour accuracy" not in found.passages[0].quote
+
+
+def test_an_amount_question_asking_for_a_bound_prefers_the_figure_stated_with_it() -> None:
+    assert question_kind("推流断掉以后，默认要隔多久才清理切片？").bounds == {"default"}
+    assert question_kind("Up to about how many sessions is it recommended?").bounds == {"most"}
+    assert question_kind("最少要几核 CPU？").bounds == {"least"}
+    doc = chunk(
+        "For example, after a stream stops the server removes fragments of 10 seconds in turn.\n"
+        "Operators tune the window and the fragments for each stream they run.\n"
+        "By default the server removes the fragments 120 seconds after the stream stops."
+    )
+    question = "How long after a stream stops does the server remove its fragments by default?"
+    # The example is closer in meaning, shares nearly as many words and states a figure of the
+    # same quantity: only the default sentence states the bound asked for.
+    vectors = vectors_for(doc, {"For example": 0.93, "By default": 0.905})
+    found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
+    assert "120 seconds" in found.passages[0].quote
+
+
+def test_a_compound_the_store_never_writes_is_left_to_its_parts() -> None:
+    question = "Is peer-to-peer delivery recommended?"
+    doc = chunk("Peer to peer delivery is recommended for large audiences of viewers.")
+    found = retrieval(question, doc)
+    known = {"peer", "deliveri", "recommend"}
+    assert own_words(found, lambda term: 1.0 if term in known else 0.0) == [
+        "peer",
+        "peer",
+        "deliveri",
+        "recommend",
+    ]
+    # Written as one in the store, the compound stays a word of its own.
+    assert "peer-to-peer" in own_words(found, lambda term: 1.0)
+
+
+def test_a_commented_setting_answers_with_its_description_and_the_setting() -> None:
+    doc = chunk(
+        "[rtc]\n"
+        "#timeout of a session, in seconds\n"
+        "timeoutSec=15\n"
+        "#the UDP port every client sends its media to\n"
+        "#when the server is behind NAT, map the same port outside\n"
+        "port=8000\n"
+        "#port=9000"
+    )
+    question = "Which UDP port do clients send their media to?"
+    vectors = vectors_for(doc, {"UDP port": 0.93, "timeout": 0.85})
+    point = read(question, retrieval(question, doc), idf, vectors, Thresholds()).passages[0]
+    assert point.quote == (
+        "#the UDP port every client sends its media to\n"
+        "#when the server is behind NAT, map the same port outside\n"
+        "port=8000"
+    )
+    assert display_lines(point.lines, str) == (
+        "the UDP port every client sends its media to; "
+        "when the server is behind NAT, map the same port outside: port=8000"
+    )
+    assert is_setting("maxStreamWaitMS: 15000") and is_setting("externIP=")
+    assert not is_setting("Note: it works")
+    assert comment_text("#port=9000") is None and comment_text("#-----") is None
+
+
+def test_a_dockerfile_instruction_is_code() -> None:
+    assert is_code("FROM acme/server:1 AS server")
+    assert is_code("ENV ACME_PORT=8000")
+    assert not is_code("SRS supports RTMP, HLS and WebRTC.")
+    assert not is_code("NAT / firewall traversal needs a TURN server.")
+
+
+def test_a_question_in_the_domains_words_needs_more_than_those_words_to_answer() -> None:
+    # A product nobody documented, asked about in the domain's vocabulary: the sentences share
+    # the glossary's words (latency, SLA) and little else, and must not answer at a cosine a
+    # question in the domain's words otherwise answers at.
+    doc = chunk(
+        "Acme Cloud guarantees an SLA of 99.9% and a latency under 400 ms for its customers.\n"
+        "Acme Cloud runs its own network of relays across the world.",
+        index=0,
+    )
+    vectors = vectors_for(doc, {"guarantees an SLA": 0.87})
+    near = "What SLA and latency does Quokka Streams' free tier promise to hobby projects?"
+    found = read(near, _with_concepts(retrieval(near, doc, dense=0.8)), idf, vectors, Thresholds())
+    assert found.abstained
+    asked = "What SLA and latency does Acme Cloud guarantee?"
+    found = read(
+        asked, _with_concepts(retrieval(asked, doc, dense=0.8)), idf, vectors, Thresholds()
+    )
+    assert not found.abstained and "99.9%" in found.passages[0].quote
