@@ -58,6 +58,7 @@ class Tally:
     answerable: int
     abstained_right: int
     must_abstain: int
+    missed: tuple[str, ...] = ()  # ids of the questions got wrong
 
     @property
     def points(self) -> int:
@@ -107,6 +108,7 @@ def tally(assistant: object, retrieved: Sequence[Retrieved], thresholds: Thresho
     idf = assistant.retriever.index.snapshot().lexical.idf  # type: ignore[attr-defined]
     criteria = assistant.domain.criteria  # type: ignore[attr-defined]
     hits = answerable = right = must = 0
+    missed: list[str] = []
     for item in retrieved:
         lang = detect_lang(item.question.question)
         answer = compose_answer(item.retrieval, lang, idf, thresholds, criteria, item.vectors)
@@ -114,13 +116,17 @@ def tally(assistant: object, retrieved: Sequence[Retrieved], thresholds: Thresho
             answerable += 1
             text = normalise(answer.text)
             expected = item.question.expect_any
-            hits += not answer.abstained and (
+            hit = not answer.abstained and (
                 not expected or any(normalise(word) in text for word in expected)
             )
+            hits += hit
         else:
             must += 1
             right += answer.abstained
-    return Tally(hits, answerable, right, must)
+            hit = answer.abstained
+        if not hit:
+            missed.append(item.question.id)
+    return Tally(hits, answerable, right, must, tuple(missed))
 
 
 def why(assistant: object, retrieved: Sequence[Retrieved], thresholds: Thresholds) -> None:
@@ -192,6 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         row.append(str(sum(tallies[index].points for tallies in results.values())))
         print(" | ".join(row))
+    if args.why:
+        for name, tallies in results.items():
+            print(f"{name} missed (first combination): {' '.join(tallies[0].missed) or '-'}")
     return 0
 
 

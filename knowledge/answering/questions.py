@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.answering.shapes import numbers_in, qualifiers
+from knowledge.answering.shapes import numbers_in, qualifiers, states_vague_amount
 
 _AMOUNT = re.compile(
     r"\bhow (?:much|many|long|fast|big|large|high|low|far|often|soon|quickly)\b"
@@ -77,6 +77,8 @@ class QuestionKind:
     # The numbers the question states itself ("over a link with a 100 ms round trip, what
     # latency?"): a sentence repeating them has not answered it with a figure.
     given: frozenset[str] = frozenset()
+    # ... and an amount it states in words ("观众端一般会有几秒延迟？"): the answer is a figure.
+    given_vaguely: bool = False
     # For an amount: the bound asked for ("default", "most", "least"; shapes.qualifiers).
     bounds: frozenset[str] = frozenset()
 
@@ -91,5 +93,6 @@ def question_kind(question: str) -> QuestionKind:
         definition=bool(_WHAT_IS.search(question)),
         quantities=frozenset(name for name, words in _QUANTITIES.items() if words.search(question)),
         given=numbers_in(question),
+        given_vaguely=states_vague_amount(question),
         bounds=qualifiers(question),
     )

@@ -40,6 +40,7 @@ from knowledge.answering.shapes import (
     table_cells,
     table_header,
     without_numbers,
+    without_vague_amounts,
 )
 from knowledge.retrieval.retriever import Hit, Retrieval
 from knowledge.retrieval.text import tokenize
@@ -219,6 +220,8 @@ def _figure_bonus(sentence: str, kind: QuestionKind) -> float:
     more when it is stated with the bound asked for (a default, a maximum). The question's own
     figures count for nothing."""
     sentence = without_numbers(sentence, kind.given)
+    if kind.given_vaguely:
+        sentence = without_vague_amounts(sentence)
     bonus = FIGURE_BONUS / 3 if has_digit(sentence) else 0.0
     if not has_figure(sentence):
         return bonus

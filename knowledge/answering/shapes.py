@@ -14,7 +14,7 @@ from store.table_rows import paired_cells
 # A figure with a unit: what an amount question wants ("400 ms", "30%", "6Mbps", "120秒").
 _FIGURE_UNIT = re.compile(
     r"\d(?:[\d,.]*\d)?\s*(?:%|‰|ms|milliseconds?|s\b|secs?|seconds?|minutes?|mins?|hours?|h\b|"
-    r"days?|weeks?|months?|years?|[kKmMgG]?bps|[kKmMgGtT]i?B\b|[kKmMgG]b\b|fps|Hz|kHz|px|p\b|"
+    r"days?|weeks?|months?|years?|[kKmMgG]?bps|[kKmMgG]?bits?/s|[kKmMgG]?b/s|[kKmMgGtT]i?B\b|[kKmMgG]b\b|fps|Hz|kHz|px|p\b|"
     r"[kK]\b|x\b|×|times|users?|viewers?|people|participants|streams?|channels?|rooms?|"
     r"connections?|cores?|threads?|ports?|USD|\$|元|美元|毫秒|秒|分钟|小时|天|周|个月|年|帧|"
     r"路|人|个|倍|万|千|兆|核|线程|端口|条|次|台)"
@@ -64,9 +64,32 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,2}[.)、]\s*|[（(]?\d{1,2}[)�
 _MARKUP = re.compile(r"\*\*|__|`")
 
 
+# An amount stated in words, as documents do when the figure varies ("几秒延迟", "a few
+# seconds", "数百毫秒"): an answer to "roughly how long?" as much as "3 seconds" is.
+_TIME_UNIT_WORDS = r"(?:毫秒|秒|分钟|小时|天)"
+_VAGUE_TIME = re.compile(
+    rf"(?:几|数|十几|几十|数十|几百|数百|上百){_TIME_UNIT_WORDS}"
+    r"|\b(?:a few|several|a couple of|tens of|hundreds of|a fraction of a|sub-)\s?"
+    r"(?:milliseconds?|ms|seconds?|minutes?|hours?|days?)\b",
+    re.IGNORECASE,
+)
+
+
+def states_vague_amount(text: str) -> bool:
+    """True when the text states an amount of time in words ("几秒", "a few seconds")."""
+    return bool(_VAGUE_TIME.search(text))
+
+
+def without_vague_amounts(sentence: str) -> str:
+    """The sentence with its amounts in words blanked (a question asking "几秒延迟?" is not
+    answered by a sentence saying "几十秒")."""
+    return _VAGUE_TIME.sub(" ", sentence)
+
+
 def has_figure(sentence: str) -> bool:
-    """True when the sentence states a figure with its unit ("400 ms", "30%", "120秒")."""
-    return bool(_FIGURE_UNIT.search(sentence))
+    """True when the sentence states a figure with its unit ("400 ms", "30%", "120秒"), or
+    an amount of time in words ("几秒", "a few seconds")."""
+    return bool(_FIGURE_UNIT.search(sentence) or _VAGUE_TIME.search(sentence))
 
 
 _UNITS = {
@@ -75,7 +98,7 @@ _UNITS = {
         r"months?|years?|毫秒|秒|分钟|小时|天|周|个月|年)(?![A-Za-z])",
         re.IGNORECASE,
     ),
-    "rate": re.compile(r"\d\s*[kKmMgG]?(?:bps|b/s|bit/s)|\d\s*[kKmMgG]b\b|\d\s*兆"),
+    "rate": re.compile(r"\d\s*[kKmMgG]?(?:bps|b/s|bits?/s)|\d\s*[kKmMgG]b\b|\d\s*兆"),
     "size": re.compile(r"\d\s*[kKmMgGtT]i?B\b|\d\s*bytes?\b|\d\s*字节"),
     "money": re.compile(r"[$¥€£]\s?\d|\d\s*(?:USD|CNY|EUR|dollars?|cents?|元|美元|分钱)"),
     "percent": re.compile(r"\d\s*[%‰]|百分之"),
@@ -84,7 +107,8 @@ _UNITS = {
 
 def figure_quantities(sentence: str) -> frozenset[str]:
     """The quantities the sentence's figures are in, by their units ("5Mbps" → rate)."""
-    return frozenset(name for name, unit in _UNITS.items() if unit.search(sentence))
+    found = frozenset(name for name, unit in _UNITS.items() if unit.search(sentence))
+    return found | {"time"} if _VAGUE_TIME.search(sentence) else found
 
 
 # What bounds a figure: the default, an upper or a lower limit. A question asking for one

@@ -12,6 +12,7 @@ from knowledge.answering.questions import question_kind
 from knowledge.answering.reader import Thresholds, display_lines, own_words, read
 from knowledge.answering.shapes import (
     comment_text,
+    figure_quantities,
     has_figure,
     is_code,
     is_filler,
@@ -490,3 +491,35 @@ def test_a_question_in_the_domains_words_needs_more_than_those_words_to_answer()
         asked, _with_concepts(retrieval(asked, doc, dense=0.8)), idf, vectors, Thresholds()
     )
     assert not found.abstained and "99.9%" in found.passages[0].quote
+
+
+def test_rates_in_bits_per_second_and_amounts_of_time_in_words_are_figures() -> None:
+    assert has_figure("720 (HD) = 2500 kbits/s") and has_figure("a 10 Gbits/s link")
+    assert figure_quantities("720 (HD) = 2500 kbits/s") == {"rate"}
+    assert has_figure("CDN 直播最便宜，代价是几秒延迟。") and has_figure("a delay of a few seconds")
+    assert figure_quantities("代价是几秒延迟") == {"time"}
+    assert not has_figure("几个人负责测试") and not has_figure("Seconds matter to viewers.")
+
+
+def test_an_amount_in_words_answers_roughly_how_long_but_not_a_question_stating_one() -> None:
+    doc = chunk(
+        "Rooms for interactive shows let viewers talk back to the host within 1 second.\n"
+        "Operators pick the delivery for each show they run.\n"
+        "A show watched over a CDN is the cheapest at scale, at the cost of a few seconds."
+    )
+    question = "Roughly what delay do viewers of a show watched over a CDN get?"
+    # The CDN sentence is the closer one; before amounts in words counted, the other's figure
+    # (of the quantity asked) outweighed that.
+    vectors = vectors_for(doc, {"Rooms for": 0.9, "over a CDN": 0.92})
+    found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
+    assert "a few seconds" in found.passages[0].quote
+    # Asked "a few seconds of delay?", a sentence saying "a few seconds" has not answered.
+    doc = chunk(
+        "Players such as VLC buffer a lot: viewers see a few seconds of delay with them.\n"
+        "Operators pick the player for each show they run.\n"
+        "With WebRTC the delay falls from 1-3 seconds to 100-300 ms."
+    )
+    question = "Viewers see a few seconds of delay: how low does WebRTC bring it?"
+    vectors = vectors_for(doc, {"Players such": 0.92, "With WebRTC": 0.9})
+    found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
+    assert "100-300 ms" in found.passages[0].quote
