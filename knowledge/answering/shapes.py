@@ -187,6 +187,13 @@ _LONG_WORD = re.compile(r"\b[A-Za-z][\w'-]{3,}")
 TITLE_WORDS = 12
 
 
+# Negations and restrictions make a statement of the shortest fragment: a topic never says
+# what is not, or only, so.
+_LIMITS = re.compile(
+    r"\b(?:not|no|only|never|cannot)\b|n't\b|没有|没|不|未|只|仅|无法", re.IGNORECASE
+)
+
+
 def is_heading_like(sentence: str) -> bool:
     """A fragment that names a topic and states nothing: short, no verb-bearing punctuation, no
     figure ("Audio quality", "推流配置"), or an English title in title case ("Installing the
@@ -194,6 +201,8 @@ def is_heading_like(sentence: str) -> bool:
     text = _MARKUP.sub("", _LIST_ITEM.sub("", sentence, count=1)).strip()
     if _ENDS_SENTENCE.search(text) or has_digit(text) or ":" in text or "：" in text:
         return False
+    if _LIMITS.search(text):
+        return False  # a short statement of what is not or only so ("fec 与加密没有实现")
     if _words(text) <= (6 if has_han(text) else 5):
         return True
     long_words = _LONG_WORD.findall(text)

@@ -523,3 +523,20 @@ def test_an_amount_in_words_answers_roughly_how_long_but_not_a_question_stating_
     vectors = vectors_for(doc, {"Players such": 0.92, "With WebRTC": 0.9})
     found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
     assert "100-300 ms" in found.passages[0].quote
+
+
+def test_a_short_item_saying_what_is_not_or_only_so_is_a_statement_not_a_heading() -> None:
+    for statement in (
+        "- fec 与加密没有实现",
+        "- 推流只支持 ts 推流",
+        "- No FEC support",
+        "- Not on iOS",
+    ):
+        assert not is_heading_like(statement), statement
+    for heading in ("推流配置", "- Audio quality", "播放器 GOP 缓存延时"):
+        assert is_heading_like(heading), heading
+    doc = chunk("特性如下：\n- NACK(重传)\n- listener 支持\n- fec 与加密没有实现", lang="zh")
+    question = "SRT 的 FEC 和加密有没有实现？"
+    vectors = vectors_for(doc, {"fec": 0.9, "NACK": 0.88})
+    found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
+    assert "fec 与加密没有实现" in found.passages[0].quote
