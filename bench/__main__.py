@@ -2,7 +2,8 @@
 `python -m bench synthetic --chunks N --out DIR` builds a reusable synthetic store;
 `python -m bench scale --chunks N --out DIR` measures start, latency, memory and ingest on it.
 `python -m bench.encoder_speed` compares the bundled model's numpy and torch encoders;
-`python -m bench.resync --out DIR` times the re-sync of an unchanged 1,000-document folder.
+`python -m bench.resync --out DIR` times the re-sync of an unchanged 1,000-document folder;
+`python -m bench.calibrate --grid NAME=v1,v2` scores the reader's thresholds per evaluation corpus.
 
 Measured in one run, on this machine:
 - ingest throughput (chunks/s) of the pipeline beside raw `model.encode` on the same chunks;

@@ -169,8 +169,10 @@ def own_words(retrieval: Retrieval, idf: Callable[[str], float]) -> list[str]:
     listed = set(own)
 
     def left_to_parts(term: str) -> bool:
+        if "-" not in term or idf(term):
+            return False
         parts = tokenize(term.replace("-", " "))
-        return "-" in term and len(parts) > 1 and set(parts) <= listed and not idf(term)
+        return len(parts) > 1 and set(parts) <= listed
 
     return [term for term in own if not left_to_parts(term)]
 

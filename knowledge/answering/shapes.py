@@ -14,7 +14,8 @@ from store.table_rows import paired_cells
 # A figure with a unit: what an amount question wants ("400 ms", "30%", "6Mbps", "120秒").
 _FIGURE_UNIT = re.compile(
     r"\d(?:[\d,.]*\d)?\s*(?:%|‰|ms|milliseconds?|s\b|secs?|seconds?|minutes?|mins?|hours?|h\b|"
-    r"days?|weeks?|months?|years?|[kKmMgG]?bps|[kKmMgG]?bits?/s|[kKmMgG]?b/s|[kKmMgGtT]i?B\b|[kKmMgG]b\b|fps|Hz|kHz|px|p\b|"
+    r"days?|weeks?|months?|years?|[kKmMgG]?bps|[kKmMgG]?bits?/s|[kKmMgG]?b/s|"
+    r"[kKmMgGtT]i?B\b|[kKmMgG]b\b|fps|Hz|kHz|px|p\b|"
     r"[kK]\b|x\b|×|times|users?|viewers?|people|participants|streams?|channels?|rooms?|"
     r"connections?|cores?|threads?|ports?|USD|\$|元|美元|毫秒|秒|分钟|小时|天|周|个月|年|帧|"
     r"路|人|个|倍|万|千|兆|核|线程|端口|条|次|台)"
