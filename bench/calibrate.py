@@ -34,6 +34,7 @@ from knowledge.answering.reader import (
     candidates,
     evidence_suffices,
     own_words,
+    uses_every_word,
 )
 from knowledge.evaluation.corpora import DEFAULT_REGISTRY, Corpus, load_registry
 from knowledge.evaluation.metrics import normalise
@@ -138,7 +139,7 @@ def why(assistant: object, retrieved: Sequence[Retrieved], thresholds: Threshold
         scored = candidates(retrieval, kind, idf, item.vectors)
         words = own_words(retrieval, idf)
         unseen = [term for term in words if idf(term) <= 0]
-        known = bool(words) and not unseen
+        known = uses_every_word(words, idf)
         in_domain = bool(retrieval.concepts)
         status = "answerable" if item.question.answerable else "must abstain"
         print(f"{item.question.id} ({status}): {item.question.question}")

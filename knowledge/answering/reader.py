@@ -14,7 +14,7 @@ Supporting passages follow only when they are nearly as good and say something e
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -175,6 +175,12 @@ def own_words(retrieval: Retrieval, idf: Callable[[str], float]) -> list[str]:
         return len(parts) > 1 and set(parts) <= listed
 
     return [term for term in own if not left_to_parts(term)]
+
+
+def uses_every_word(words: Iterable[str], idf: Callable[[str], float]) -> bool:
+    """True when the store uses every one of the question's own words (and it has some)."""
+    found = [idf(term) > 0 for term in words]
+    return bool(found) and all(found)
 
 
 class _TermScorer:
@@ -517,7 +523,7 @@ def read(
     best_share = max(c.term_share for c in scored)
     in_domain = bool(retrieval.concepts)
     words = set(own_words(retrieval, idf))
-    words_known = bool(words) and all(idf(term) > 0 for term in words)
+    words_known = uses_every_word(words, idf)
 
     def suffices(candidate: Candidate) -> bool:
         return evidence_suffices(candidate, thresholds, in_domain, words_known)
@@ -585,4 +591,5 @@ __all__ = [
     "own_words",
     "passage",
     "read",
+    "uses_every_word",
 ]
