@@ -97,8 +97,8 @@ class Thresholds:
     # domain however it is framed ("we meet X in 15 minutes"): a closer-than-weak match will do,
     # if it holds some of the question's words: a question about a product no document covers
     # ("<another vendor>'s free minutes, and billing") uses the domain's words too, and its
-    # sentences then share only those (0.13 on real-docs; every share from 0.17 to 0.30 gave
-    # the same answers on the three corpora, docs/evaluation.md).
+    # sentences then share only those (0.13 on a third-party corpus; every share from 0.17 to
+    # 0.30 gave the same answers on the three corpora, docs/evaluation.md).
     domain_cosine: float = 0.85
     domain_min_share: float = 0.25
     # A question whose every word the store uses is about what its documents discuss (one about

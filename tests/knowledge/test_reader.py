@@ -469,7 +469,7 @@ def test_a_commented_setting_answers_with_its_description_and_the_setting() -> N
 def test_a_dockerfile_instruction_is_code() -> None:
     assert is_code("FROM acme/server:1 AS server")
     assert is_code("ENV ACME_PORT=8000")
-    assert not is_code("SRS supports RTMP, HLS and WebRTC.")
+    assert not is_code("ACME supports RTMP, HLS and WebRTC.")
     assert not is_code("NAT / firewall traversal needs a TURN server.")
 
 
