@@ -37,7 +37,7 @@ from knowledge.answering.reader import (
     uses_every_word,
 )
 from knowledge.evaluation.corpora import DEFAULT_REGISTRY, Corpus, load_registry
-from knowledge.evaluation.metrics import normalise
+from knowledge.evaluation.metrics import Outcome, answer_hit, normalise
 from knowledge.evaluation.questions import EvalQuestion
 from knowledge.evaluation.suite import corpus_settings, ingest_corpus
 from knowledge.retrieval.retriever import Retrieval
@@ -115,11 +115,7 @@ def tally(assistant: object, retrieved: Sequence[Retrieved], thresholds: Thresho
         answer = compose_answer(item.retrieval, lang, idf, thresholds, criteria, item.vectors)
         if item.question.answerable:
             answerable += 1
-            text = normalise(answer.text)
-            expected = item.question.expect_any
-            hit = not answer.abstained and (
-                not expected or any(normalise(word) in text for word in expected)
-            )
+            hit = answer_hit(Outcome(item.question, (), answer, 0.0))
             hits += hit
         else:
             must += 1
