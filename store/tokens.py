@@ -26,7 +26,7 @@ jieba.setLogLevel(logging.WARNING)
 log = logging.getLogger(__name__)
 
 # Bump when `tokenize` changes its output: lexical indexes written by another version are rebuilt.
-TOKENIZER_VERSION = 3
+TOKENIZER_VERSION = 4  # 4: "HTTP/2" also as "http2"
 # jieba's dictionary holds 349k words, about 60 MB in every process; the 149k seen at least this
 # often hold 26 MB. A rarer compound then splits into common words, which search-mode cutting
 # emits anyway, and the domain's own terms are added from the glossary.
@@ -37,6 +37,9 @@ GLOSSARY_FILE = (
 )
 
 _WORD = re.compile(rf"[a-z0-9]+(?:[.\-+][a-z0-9]+)*%?|[{HAN}]+")
+# A name with a one-digit version after a slash ("HTTP/2"), which documents also write joined
+# ("HTTP2-FLV"): both spellings give the joined term.
+_SLASHED_VERSION = re.compile(r"(?<![a-z])([a-z]{2,})/(\d)(?!\d|\.\d)")
 _READING_WORD = re.compile(rf"[A-Za-z0-9]+(?:[.\-+/,][A-Za-z0-9]+)*%?|[{HAN}]+")
 _EN_STOP = frozenset(
     "a an the and or of to in on for with is are was were be been it its this that these those "
@@ -138,6 +141,7 @@ def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
             terms.append(_stem(token) if token.isalpha() else token)
             if "-" in token:
                 terms.extend(_stem(part) for part in token.split("-") if part not in _EN_STOP)
+    terms.extend(f"{name}{version}" for name, version in _SLASHED_VERSION.findall(text.lower()))
     return terms
 
 
