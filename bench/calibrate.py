@@ -172,6 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     grid = combinations(parse_grid(args.grid))
     results: dict[str, list[Tally]] = {}
+    unknown = [name for name in names if name not in registry]
+    if unknown:
+        raise SystemExit(f"unknown corpus {', '.join(unknown)}; known: {', '.join(registry)}")
     for name in names:
         corpus = registry[name]
         if corpus.held_out and not args.held_out:

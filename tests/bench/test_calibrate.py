@@ -57,3 +57,10 @@ def test_a_held_out_corpus_is_refused_unless_asked_for(tmp_path: Path) -> None:
     )
     with pytest.raises(SystemExit, match="held out"):
         main(["--registry", str(registry), "--corpus", "held"])
+
+
+def test_an_unknown_corpus_is_refused_with_the_known_names(tmp_path: Path) -> None:
+    registry = tmp_path / "corpora.json"
+    registry.write_text(json.dumps({"_base": str(tmp_path), "mine": {"docs": ["d"]}}), "utf-8")
+    with pytest.raises(SystemExit, match="unknown corpus nope; known: mine"):
+        main(["--registry", str(registry), "--corpus", "nope"])
