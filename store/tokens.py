@@ -26,7 +26,8 @@ jieba.setLogLevel(logging.WARNING)
 log = logging.getLogger(__name__)
 
 # Bump when `tokenize` changes its output: lexical indexes written by another version are rebuilt.
-TOKENIZER_VERSION = 4  # 4: "HTTP/2" also as "http2"
+# 4: "HTTP/2" also as "http2"; 5: "2,500" as "2500", "v5" also as "5"
+TOKENIZER_VERSION = 5
 # jieba's dictionary holds 349k words, about 60 MB in every process; the 149k seen at least this
 # often hold 26 MB. A rarer compound then splits into common words, which search-mode cutting
 # emits anyway, and the domain's own terms are added from the glossary.
@@ -40,6 +41,11 @@ _WORD = re.compile(rf"[a-z0-9]+(?:[.\-+][a-z0-9]+)*%?|[{HAN}]+")
 # A name with a one-digit version after a slash ("HTTP/2"), which documents also write joined
 # ("HTTP2-FLV"): both spellings give the joined term.
 _SLASHED_VERSION = re.compile(r"(?<![a-z])([a-z]{2,})/(\d)(?!\d|\.\d)")
+# A figure with thousands separators ("2,500 players") is the number documents also write
+# without them ("2500个连接"): one term, the digits.
+_GROUPED_DIGITS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)")
+# A version written with its "v" ("SRS v5+", "v4.0") is the one a question names bare ("SRS 5").
+_V_VERSION = re.compile(r"v(\d+(?:\.\d+)*)")
 _READING_WORD = re.compile(rf"[A-Za-z0-9]+(?:[.\-+/,][A-Za-z0-9]+)*%?|[{HAN}]+")
 _EN_STOP = frozenset(
     "a an the and or of to in on for with is are was were be been it its this that these those "
@@ -130,6 +136,7 @@ def _stem(word: str) -> str:
 def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
     """BM25 terms: jieba words (search mode) for Chinese, stemmed words for English."""
     terms: list[str] = []
+    text = _GROUPED_DIGITS.sub(lambda grouped: grouped.group(0).replace(",", ""), text)
     for match in _WORD.finditer(text.lower()):
         token = match.group(0)
         if is_han(token[0]):
@@ -139,6 +146,8 @@ def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
                     terms.append(word)
         elif keep_stopwords or token not in _EN_STOP:
             terms.append(_stem(token) if token.isalpha() else token)
+            if version := _V_VERSION.fullmatch(token):
+                terms.append(version.group(1))
             if "-" in token:
                 terms.extend(_stem(part) for part in token.split("-") if part not in _EN_STOP)
     terms.extend(f"{name}{version}" for name, version in _SLASHED_VERSION.findall(text.lower()))

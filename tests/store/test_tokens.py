@@ -31,3 +31,20 @@ def test_a_name_with_a_slashed_version_matches_the_joined_spelling() -> None:
     assert "http2" in tokens.tokenize("ACME不会实现HTTP2或者HTTP3")
     # Ports, figures and dotted versions are no such names.
     assert not {"tcp8000", "http1", "247"} & set(tokens.tokenize("TCP/8000, 24/7 and HTTP/1.1"))
+
+
+def test_a_figure_with_thousands_separators_is_the_number_written_plainly() -> None:
+    # An English question writes "2,500 players", a Chinese page "2500个连接".
+    assert "2500" in tokens.tokenize("about 2,500 RTMP players")
+    assert "2500" in tokens.tokenize("共2500个连接")
+    assert "1000000" in tokens.tokenize("1,000,000 users")
+    # Lists and decimals are no grouped figures.
+    assert tokens.tokenize("1,2,3") == ["1", "2", "3"]
+    assert "14159" not in tokens.tokenize("3.14,159")
+
+
+def test_a_version_with_its_v_also_gives_the_bare_number() -> None:
+    # "Is SRS 5 or newer …" is answered by "SRS v5+ 授权是 MIT".
+    assert {"v5", "5"} <= set(tokens.tokenize("SRS v5+ 授权是 MIT"))
+    assert "4.0.1" in tokens.tokenize("since v4.0.1")
+    assert "5" not in tokens.tokenize("video codecs")
