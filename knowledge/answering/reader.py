@@ -22,6 +22,7 @@ import numpy as np
 from knowledge.answering.questions import QuestionKind, question_kind
 from knowledge.answering.shapes import (
     comment_text,
+    ends_in_colon,
     figure_quantities,
     has_digit,
     has_figure,
@@ -308,6 +309,8 @@ def candidates(
                     continue  # a header row names the columns and answers nothing
             elif len(sentence.strip()) < MIN_CHARS[lang] or is_filler(sentence):
                 continue
+            elif ends_in_colon(sentence) and not _introduces(sentences, index):
+                continue  # it hands over to code, or to nothing: alone it says nothing
             vector = stored.get(sentence)
             known = vector is not None and query is not None
             cosine = float(np.dot(vector, query)) if known else 0.0

@@ -174,6 +174,11 @@ def is_lead_in(sentence: str) -> bool:
     return any(pattern.search(sentence) for pattern in (_LEAD_IN_END, _POINTER, _INTRODUCES))
 
 
+def ends_in_colon(sentence: str) -> bool:
+    """True for a sentence that hands over to what follows it ("Removes the conference:")."""
+    return bool(_LEAD_IN_END.search(sentence))
+
+
 def is_list_item(line: str) -> bool:
     """True for a bulleted or numbered line."""
     return bool(_LIST_ITEM.match(line))

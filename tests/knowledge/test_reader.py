@@ -372,6 +372,25 @@ def test_a_lead_in_to_code_is_quoted_without_the_code_and_brings_no_list() -> No
     assert all("srt_server" not in point.quote for point in found.passages)
 
 
+def test_a_lead_in_ending_in_a_colon_before_code_is_never_a_point() -> None:
+    # Alone, "Removes the embedded meeting:" says nothing; the code it hands over to is not shown.
+    doc = chunk(
+        "Removes the embedded meeting:\n"
+        "api.dispose();\n"
+        "A moderator cannot unmute other participants; they unmute themselves."
+    )
+    question = "Can a moderator unmute other participants?"
+    vectors = vectors_for(doc, {"Removes": 0.95, "cannot unmute": 0.91})
+    found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
+    assert [point.quote for point in found.passages] == [
+        "A moderator cannot unmute other participants; they unmute themselves."
+    ]
+    # At the end of a chunk it introduces nothing either.
+    alone = chunk("The meeting is removed with this call:")
+    vectors = vectors_for(alone, {"removed": 0.95})
+    assert read(question, retrieval(question, alone), idf, vectors, Thresholds()).abstained
+
+
 def test_a_table_row_drawing_a_diagram_is_never_a_point() -> None:
     doc = chunk(
         "Component | Port | Peer\n"
