@@ -44,7 +44,7 @@ _SLASHED_VERSION = re.compile(r"(?<![a-z])([a-z]{2,})/(\d)(?!\d|\.\d)")
 # A figure with thousands separators ("2,500 players") is the number documents also write
 # without them ("2500个连接"): one term, the digits.
 _GROUPED_DIGITS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)")
-# A version written with its "v" ("SRS v5+", "v4.0") is the one a question names bare ("SRS 5").
+# A version written with its "v" ("Acme v5+", "v4.0") is the one a question names bare ("Acme 5").
 _V_VERSION = re.compile(r"v(\d+(?:\.\d+)*)")
 _READING_WORD = re.compile(rf"[A-Za-z0-9]+(?:[.\-+/,][A-Za-z0-9]+)*%?|[{HAN}]+")
 _EN_STOP = frozenset(

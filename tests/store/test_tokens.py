@@ -44,7 +44,7 @@ def test_a_figure_with_thousands_separators_is_the_number_written_plainly() -> N
 
 
 def test_a_version_with_its_v_also_gives_the_bare_number() -> None:
-    # "Is SRS 5 or newer …" is answered by "SRS v5+ 授权是 MIT".
-    assert {"v5", "5"} <= set(tokens.tokenize("SRS v5+ 授权是 MIT"))
+    # "Is Acme 5 or newer …" is answered by "Acme v5+ 授权是 MIT".
+    assert {"v5", "5"} <= set(tokens.tokenize("Acme v5+ 授权是 MIT"))
     assert "4.0.1" in tokens.tokenize("since v4.0.1")
     assert "5" not in tokens.tokenize("video codecs")
