@@ -361,7 +361,7 @@ def test_a_figure_the_question_states_itself_is_no_answer_to_it() -> None:
     assert "about 300 ms" in found.passages[0].quote
 
 
-def test_a_lead_in_to_code_is_quoted_without_the_code_and_brings_no_list() -> None:
+def test_a_lead_in_to_code_brings_neither_the_code_nor_a_list() -> None:
     doc = chunk(
         "Recommended configuration for a 100 ms link:\n"
         "srt_server {\n"
