@@ -52,6 +52,9 @@ from store.sentences import split_sentences
 SentenceVectors = Mapping[str, Sequence[tuple[str, np.ndarray]]]
 
 MAX_POINTS = 3
+# A sentence shorter than this says too little to answer: fewer characters in Chinese, where
+# one character can be a word. A sentence with any Chinese is measured as Chinese: "SRS v5+授权是
+# MIT。" is an English sentence by its letters, and a whole answer.
 MIN_CHARS = {"zh": 8, "en": 20}
 # e5 cosines live in a narrow band: unrelated text ≈ 0.75, a paraphrase ≈ 0.9. Meaning scores
 # are read relative to that band.
@@ -249,6 +252,10 @@ def _unquotable(line: str) -> bool:
     return is_code(line) or is_link_list(line) or (is_heading_like(line) and not is_list_item(line))
 
 
+def _too_short(sentence: str) -> bool:
+    return len(sentence.strip()) < MIN_CHARS["zh" if has_han(sentence) else "en"]
+
+
 def _introduces(sentences: Sequence[str], index: int) -> bool:
     """A lead-in followed by something to quote: one that introduces code (a configuration
     block, a command) introduces nothing an answer can show."""
@@ -302,12 +309,12 @@ def candidates(
             setting = _described_setting(sentences, lines, index)
             if setting >= 0:
                 said = comment_text(sentence) or sentence
-                if len(said) < MIN_CHARS[detect_lang(said)]:
+                if _too_short(said):
                     continue
             elif header is not None:
                 if header == index or is_diagram(sentence):
                     continue  # a header row names the columns and answers nothing
-            elif len(sentence.strip()) < MIN_CHARS[lang] or is_filler(sentence):
+            elif _too_short(sentence) or is_filler(sentence):
                 continue
             elif ends_in_colon(sentence) and not _introduces(sentences, index):
                 continue  # it hands over to code, or to nothing: alone it says nothing

@@ -212,6 +212,17 @@ def test_a_chinese_question_finds_the_english_sentence_by_meaning() -> None:
     assert "Echo cancellation" in found.passages[0].quote
 
 
+def test_a_short_sentence_with_chinese_in_it_is_measured_as_chinese() -> None:
+    # By its letters an English sentence (three names, three Chinese characters), and under
+    # the English minimum length; by what it says, a whole answer.
+    doc = chunk("Acme v5+授权是MIT。旧版本的授权另见附录。", lang="zh")
+    question = "Acme v5 用的是什么授权？"
+    vectors = vectors_for(doc, {"v5+": 0.95})
+    found = read(question, retrieval(question, doc, dense=0.8), idf, vectors, Thresholds())
+    assert not found.abstained
+    assert found.passages[0].quote.startswith("Acme v5+授权是MIT。")
+
+
 def _with_concepts(found: Retrieval) -> Retrieval:
     return replace(found, concepts=default_glossary().concepts(found.query))
 
