@@ -7,6 +7,7 @@ import re
 from knowledge.api import Citation, Point
 from knowledge.domain.criteria import CriteriaBook
 from knowledge.retrieval.retriever import Hit
+from store.language import detect_lang
 
 _MARKDOWN = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+|#+\s+|>\s*)|\*\*|__|`")
 
@@ -70,5 +71,7 @@ def quoted_point(
         cites=(number,),
         claim_of=chunk.vendor if is_claim else None,
         label=label,
-        source_lang=chunk.lang,
+        # The quote's own language, which the reader sees: a chunk is labelled by most of its
+        # text, and a Chinese sentence in a page of English and code is still Chinese.
+        source_lang=detect_lang(sentence, default=chunk.lang),
     )

@@ -94,6 +94,27 @@ def test_answers_in_the_question_language_noting_the_source_language() -> None:
     assert "(from a Chinese source)" in english.text
 
 
+def test_the_language_note_is_the_quotes_not_its_chunks() -> None:
+    # A page of English and code, labelled English, with one Chinese sentence.
+    mixed = Chunk(
+        text="Run `make install` to build the server.\n回声消除默认开启，不需要额外配置。",
+        source="docs/readme.md",
+        chunk_index=0,
+        title="README",
+        doc_type="guide",
+        lang="en",
+    )
+    chinese = compose_answer(
+        _retrieval("回声消除需要配置吗", mixed), "zh", _idf, Thresholds(), CRITERIA, {}
+    )
+    assert "回声消除默认开启" in chinese.text
+    assert "英文资料" not in chinese.text
+    english = compose_answer(
+        _retrieval("echo cancellation", mixed), "en", _idf, Thresholds(), CRITERIA, {}
+    )
+    assert "回声消除默认开启" in english.text and "(from a Chinese source)" in english.text
+
+
 def test_abstains_when_both_signals_are_weak() -> None:
     thresholds = Thresholds(strong_cosine=0.87, weak_cosine=0.83, min_term_share=0.5)
 
