@@ -332,7 +332,7 @@ def candidates(
             if (kind.listing or kind.how) and _introduces(sentences, index):
                 score += LIST_BONUS
             if not kind.definition and is_self_introduction(
-                sentence, index, chunk.chunk_index, chunk.title
+                sentence, index, chunk.chunk_index, chunk.title, chunk.section
             ):
                 score -= SELF_INTRO_PENALTY
             same = lang == question_lang

@@ -54,6 +54,15 @@ _SELF_INTRO = re.compile(
     r"|^\s*(?:本|这篇|该|此)(?:文|文档|文章|知识库|指南|页面|章节|手册|教程)",
     re.IGNORECASE,
 )
+# A section that introduces a product by its name ("What is OvenMediaEngine?", "什么是 ZLMediaKit",
+# "Acme 简介"): a brand's shape, a capital inside a word. "What is bypass streaming?", "What Is
+# Load" or "什么是延时" introduce a concept, which is an answer.
+_BRAND = r"(?=[\w.\-]*[a-z])[A-Za-z][\w.\-]*?[A-Z][\w.\-]*"
+_INTRODUCES_A_PRODUCT = re.compile(
+    rf"^\s*(?i:what\s+is|what's|about|introducing)\s+{_BRAND}\s*\??\s*$"
+    rf"|^\s*(?:什么是|关于)\s*{_BRAND}\s*[？?]?\s*$"
+    rf"|^\s*{_BRAND}\s*(?:是什么|简介|介绍)\s*[？?]?\s*$"
+)
 _ABOUT_THE_KNOWLEDGE_BASE = re.compile(r"knowledge base|知识库", re.IGNORECASE)
 _NAME_IS_A = re.compile(
     r"^\s*[\w .\-()（）]{2,60}?\s(?:is|are) (?:a|an|the)\b"
@@ -376,11 +385,16 @@ def is_pointer(sentence: str) -> bool:
     return bool(points) and not has_figure(sentence)
 
 
-def is_self_introduction(sentence: str, position: int, chunk_index: int, title: str = "") -> bool:
+def is_self_introduction(
+    sentence: str, position: int, chunk_index: int, title: str = "", section: str = ""
+) -> bool:
     """A document (or the knowledge base) introducing itself, or a product's opening
-    "X is a platform for …" line: filler in any answer that does not ask what X is. Every line
-    of a document about the knowledge base itself is about documents, not the subject."""
+    "X is a platform for …" line, or any line of a section introducing a product ("What is
+    X?"): filler in any answer that does not ask what X is. Every line of a document about the
+    knowledge base itself is about documents, not the subject."""
     if _SELF_INTRO.search(sentence) or _ABOUT_THE_KNOWLEDGE_BASE.search(title):
+        return True
+    if _INTRODUCES_A_PRODUCT.search(section.rsplit(" > ", 1)[-1]):
         return True
     return chunk_index == 0 and position <= 1 and bool(_NAME_IS_A.search(sentence))
 

@@ -131,6 +131,15 @@ def test_filler_shapes_are_recognised() -> None:
     assert is_self_introduction("NimbusRTC is a platform for live video.", 0, 0)
     assert not is_self_introduction("NimbusRTC is a platform for live video.", 4, 2)
     assert is_self_introduction("场景指南覆盖语聊房。", 3, 2, title="本知识库使用说明")
+    # A section introducing a product by its name: every line of it is the product's pitch ...
+    pitch = "AcmeRTC can receive streams from encoders and cameras."
+    assert is_self_introduction(pitch, 3, 2, section="Introduction > What is AcmeRTC?")
+    assert is_self_introduction("它支持多种协议。", 3, 2, section="什么是 AcmeKit")
+    assert is_self_introduction("它支持多种协议。", 3, 2, section="AcmeKit 简介")
+    # ... but one introducing a concept answers what the concept is.
+    assert not is_self_introduction(pitch, 3, 2, section="What is bypass streaming?")
+    assert not is_self_introduction(pitch, 3, 2, section="What Is Load Balancing?")
+    assert not is_self_introduction("延时是从采集到播放的时间。", 3, 2, section="什么是延时")
     for prose in (
         "The default HLS latency is about 30 seconds.",
         "Acme 默认的 HLS 延迟大约是 30 秒。",
