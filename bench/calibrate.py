@@ -45,7 +45,7 @@ from knowledge.evaluation.metrics import Outcome, answer_hit, normalise
 from knowledge.evaluation.questions import EvalQuestion
 from knowledge.evaluation.suite import corpus_settings, ingest_corpus
 from knowledge.retrieval.retriever import Retrieval
-from store.language import detect_lang
+from store.language import detect_lang, other_language
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ def retrieve_all(settings: Settings, corpus: Corpus) -> tuple[object, list[Retri
     lexical = assistant.retriever.index.snapshot().lexical  # type: ignore[attr-defined]
     for question in corpus.load_questions():
         asked = [(question.question, None)]
-        other = "en" if detect_lang(question.question) == "zh" else "zh"
+        other = other_language(detect_lang(question.question))
         if not question.answerable and lexical.holds_language(other):
             asked.append((question.question, {"lang": other}))
         for text, filters in asked:

@@ -56,6 +56,11 @@ def han_share(text: str) -> float:
     return han / total if total else 0.0
 
 
+def other_language(lang: str) -> Lang:
+    """The other of the two languages ("en" for "zh", "zh" for anything else)."""
+    return "en" if lang == "zh" else "zh"
+
+
 def detect_lang(text: str, default: Lang = "en") -> Lang:
     """ "zh" when Han characters outweigh Latin words, "en" otherwise; `default` for no letters."""
     han, latin = _weights(text)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from store.language import other_language
+
 CRITERIA_PATH = Path(__file__).parent / "data" / "criteria.yaml"
 SECTION_IDS: tuple[str, ...] = ("questions", "poc_tests", "red_flags")
 _LATIN = re.compile(r"[A-Za-z0-9]")
@@ -62,7 +64,7 @@ class QuerySet:
         language's too, for documents that may be written in either. `scenario` maps a language
         to the scenario's name in it, filled in for "{scenario}"."""
         names = scenario or {}
-        other = "en" if lang == "zh" else "zh"
+        other = other_language(lang)
         chosen = [(lang, query) for query in self._in(lang)[:per_lang]]
         if both:
             chosen += [(other, query) for query in self._in(other)[:per_lang]]

@@ -20,6 +20,7 @@ ROWS = (
     ("abstain_out_of_domain", "abstain: out of domain"),
     ("abstain_near_domain", "abstain: near domain"),
     ("abstain_rate", "abstain: all"),
+    ("abstain_other_language", "abstain: other lang only"),
     ("wrongly_abstained", "wrongly abstained"),
     ("citation_validity", "citation validity"),
     ("median_answer_chars", "median answer chars"),
@@ -45,6 +46,7 @@ _COUNTS = {
     "abstain_out_of_domain": "n_out_of_domain",
     "abstain_near_domain": "n_near_domain",
     "abstain_rate": "n_abstain",
+    "abstain_other_language": "n_abstain_other_language",
     "answer_hit_rate": "n_answerable",
 }
 

@@ -11,6 +11,7 @@ from knowledge.assistant import KnowledgeAssistant
 from knowledge.evaluation.metrics import Outcome
 from knowledge.evaluation.questions import EvalQuestion
 from store.client import StoreHandle
+from store.language import detect_lang, other_language
 
 
 def run_assistant(
@@ -41,6 +42,31 @@ def run_assistant(
             )
         )
     return outcomes
+
+
+def other_language_abstention(
+    assistant: KnowledgeAssistant, questions: Sequence[EvalQuestion]
+) -> dict[str, object]:
+    """Each must-abstain question asked again of the store's other language alone, where every
+    sentence the reader weighs is in another language than the question: the share abstained
+    (None when the store holds no text in the other language of any of them)."""
+    # The reader decides abstention, whichever answerer words the answer (an LLM's wraps it).
+    reader = getattr(assistant, "base", assistant)
+    lexical = reader.retriever.index.snapshot().lexical
+    abstained: list[bool] = []
+    for question in questions:
+        lang = detect_lang(question.question)
+        other = other_language(lang)
+        if question.answerable or not lexical.holds_language(other):
+            continue
+        retrieval = reader.retrieve(question.question, filters={"lang": other})
+        abstained.append(reader.compose(retrieval, lang).abstained)
+    return {
+        "n_abstain_other_language": len(abstained),
+        "abstain_other_language": (
+            round(sum(abstained) / len(abstained), 4) if abstained else None
+        ),
+    }
 
 
 def chunk_text_lookup(store: StoreHandle) -> Callable[[str], str | None]:

@@ -85,7 +85,12 @@ def evaluate_corpus(settings: Settings, corpus: Corpus, baseline: bool) -> Corpu
     """Ingest (incrementally), then run and score the assistant and the baseline on the
     questions, and the assistant on the comparison sets."""
     from knowledge.evaluation.baseline import run_baseline
-    from knowledge.evaluation.runner import chunk_text_lookup, run_assistant, with_stored_sources
+    from knowledge.evaluation.runner import (
+        chunk_text_lookup,
+        other_language_abstention,
+        run_assistant,
+        with_stored_sources,
+    )
     from knowledge.factory import open_knowledge
     from store.embedding import get_embedder
 
@@ -116,7 +121,8 @@ def evaluate_corpus(settings: Settings, corpus: Corpus, baseline: bool) -> Corpu
         embedder = get_embedder(own_settings.embedding_model_path)
         naive_outcomes = run_baseline(store, embedder, questions, name=name)
         naive = score(with_stored_sources(store, naive_outcomes, name), lookup)
-    return CorpusResult(corpus.name, score(ours, lookup) | compared, naive, tuple(ours))
+    metrics = score(ours, lookup) | other_language_abstention(assistant, questions) | compared
+    return CorpusResult(corpus.name, metrics, naive, tuple(ours))
 
 
 def _comparisons(corpus: Corpus, assistant: Any) -> dict[str, object]:

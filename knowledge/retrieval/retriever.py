@@ -23,7 +23,7 @@ from knowledge.retrieval.index import LiveIndex, Snapshot
 from knowledge.retrieval.scope import LATIN_WORD, NameScopes, named_forms
 from knowledge.retrieval.text import tokenize
 from knowledge.retrieval.translations import default_translations
-from store.language import detect_lang
+from store.language import detect_lang, other_language
 from store.schema import Chunk
 from store.sentences import split_sentences
 
@@ -207,7 +207,7 @@ class HybridRetriever:
             extra, extra_weights = translated_terms(
                 translations, crossing, snapshot.lexical.idf, weight=1.0
             )
-            other_lang = "en" if detect_lang(query) == "zh" else "zh"
+            other_lang = other_language(detect_lang(query))
             other = {**(filters or {}), "lang": other_lang}
             # A store with no text in the other language has nothing for a rendering to find.
             held = snapshot.lexical.holds_language(other_lang)

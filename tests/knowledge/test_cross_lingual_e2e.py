@@ -68,3 +68,19 @@ def test_an_off_topic_english_question_abstains(
     assistant: KnowledgeAssistant, question: str
 ) -> None:
     assert assistant.ask(question).abstained
+
+
+def test_must_abstain_questions_are_asked_again_of_the_other_language_alone(
+    assistant: KnowledgeAssistant,
+) -> None:
+    from knowledge.evaluation.questions import EvalQuestion
+    from knowledge.evaluation.runner import other_language_abstention
+
+    questions = [
+        EvalQuestion("a", "Which country won the 2014 FIFA World Cup?", False, (), ()),
+        # The store holds no English for a Chinese question to be asked of: not counted.
+        EvalQuestion("b", "明天北京会下雨吗？", False, (), ()),
+        EvalQuestion("c", "What matters for a voice room?", True, (), ("语聊房",)),
+    ]
+    figures = other_language_abstention(assistant, questions)
+    assert figures == {"n_abstain_other_language": 1, "abstain_other_language": 1.0}
