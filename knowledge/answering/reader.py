@@ -53,7 +53,7 @@ SentenceVectors = Mapping[str, Sequence[tuple[str, np.ndarray]]]
 
 MAX_POINTS = 3
 # A sentence shorter than this says too little to answer: fewer characters in Chinese, where
-# one character can be a word. A sentence with any Chinese is measured as Chinese: "SRS v5+授权是
+# one character can be a word. A sentence with any Chinese is measured as Chinese: "Acme v5+授权是
 # MIT。" is an English sentence by its letters, and a whole answer.
 MIN_CHARS = {"zh": 8, "en": 20}
 # e5 cosines live in a narrow band: unrelated text ≈ 0.75, a paraphrase ≈ 0.9. Meaning scores

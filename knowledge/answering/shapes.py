@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 
 from store.language import HAN, has_han
+from store.sentences import innermost_heading
 from store.table_rows import paired_cells
 
 # A figure with a unit: what an amount question wants ("400 ms", "30%", "6Mbps", "120秒").
@@ -54,8 +55,8 @@ _SELF_INTRO = re.compile(
     r"|^\s*(?:本|这篇|该|此)(?:文|文档|文章|知识库|指南|页面|章节|手册|教程)",
     re.IGNORECASE,
 )
-# A section that introduces a product by its name ("What is OvenMediaEngine?", "什么是 ZLMediaKit",
-# "Acme 简介"): a brand's shape, a capital inside a word. "What is bypass streaming?", "What Is
+# A section that introduces a product by its name ("What is AcmeRTC?", "什么是 AcmeKit",
+# "AcmeKit 简介"): a brand's shape, a capital inside a word. "What is bypass streaming?", "What Is
 # Load" or "什么是延时" introduce a concept, which is an answer.
 _BRAND = r"(?=[\w.\-]*[a-z])[A-Za-z][\w.\-]*?[A-Z][\w.\-]*"
 _INTRODUCES_A_PRODUCT = re.compile(
@@ -394,7 +395,7 @@ def is_self_introduction(
     knowledge base itself is about documents, not the subject."""
     if _SELF_INTRO.search(sentence) or _ABOUT_THE_KNOWLEDGE_BASE.search(title):
         return True
-    if _INTRODUCES_A_PRODUCT.search(section.rsplit(" > ", 1)[-1]):
+    if _INTRODUCES_A_PRODUCT.search(innermost_heading(section)):
         return True
     return chunk_index == 0 and position <= 1 and bool(_NAME_IS_A.search(sentence))
 
