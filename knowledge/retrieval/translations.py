@@ -26,6 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from knowledge.retrieval.english_forms import base_form
 from store.language import is_han
 from store.tokens import TOKENIZER_VERSION, reading_words, tokenize, word_frequencies
 
@@ -144,7 +145,13 @@ class Translations:
         self._lock = threading.Lock()
 
     def of(self, term: str) -> frozenset[str]:
-        """The other language's terms for `term` (empty when none, or too many to tell)."""
+        """The other language's terms for `term` (empty when none, or too many to tell), an
+        irregular verb form's with its base form's ("paid": the dictionary's "to pay")."""
+        base = base_form(term)
+        found = self._of(term)
+        return found | self._of(base) if base else found
+
+    def _of(self, term: str) -> frozenset[str]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT other FROM pairs WHERE term = ? LIMIT ?", (term, MAX_TRANSLATIONS + 1)

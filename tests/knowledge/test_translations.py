@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.retrieval import translations as module
+from knowledge.retrieval.english_forms import base_form
 from knowledge.retrieval.retriever import TRANSLATION_WEIGHT, translated_terms
 from knowledge.retrieval.text import tokenize
 from knowledge.retrieval.translations import Translations, default_translations, dictionary_pairs
@@ -83,6 +84,15 @@ def test_the_real_dictionary_translates_the_domains_everyday_words() -> None:
     found = default_translations()
     assert "团队" in found.of("team") and "视频" in found.of("video")
     assert "echo" in found.of("回声")
+
+
+def test_an_irregular_verb_form_has_its_base_forms_translations() -> None:
+    found = default_translations()
+    # CC-CEDICT lists 付费 under "to pay"; a question says "paid support".
+    assert "付费" in found.of("pay") and "付费" in found.of(tokenize("paid")[0])
+    assert found.of(tokenize("paid")[0]) >= found.of("pay")
+    assert base_form(tokenize("written")[0]) == tokenize("write")[0]
+    assert base_form("pay") is None and base_form(tokenize("licensed")[0]) is None
 
 
 def test_translations_join_the_bm25_query_only_where_the_store_uses_them() -> None:
