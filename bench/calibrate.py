@@ -45,6 +45,7 @@ from knowledge.evaluation.metrics import Outcome, answer_hit, normalise
 from knowledge.evaluation.questions import EvalQuestion
 from knowledge.evaluation.suite import corpus_settings, ingest_corpus
 from knowledge.retrieval.retriever import Retrieval
+from knowledge.retrieval.sections import with_sections
 from store.language import detect_lang, other_language
 
 
@@ -113,7 +114,10 @@ def retrieve_all(settings: Settings, corpus: Corpus) -> tuple[object, list[Retri
         if not question.answerable and lexical.holds_language(other):
             asked.append((question.question, {"lang": other}))
         for text, filters in asked:
-            retrieval = assistant.retrieve(text, filters=filters)
+            retrieval = with_sections(
+                assistant.retriever.index,  # type: ignore[attr-defined]
+                assistant.retrieve(text, filters=filters),  # type: ignore[attr-defined]
+            )
             vectors = assistant.retriever.sentence_vectors([hit.chunk for hit in retrieval.hits])
             retrieved.append(Retrieved(question, retrieval, vectors, filters is not None))
     return assistant, retrieved

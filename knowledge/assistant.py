@@ -22,6 +22,7 @@ from knowledge.api import (
 from knowledge.domain import Domain
 from knowledge.retrieval.followup import retrieval_query
 from knowledge.retrieval.retriever import HybridRetriever, Retrieval
+from knowledge.retrieval.sections import with_sections
 from knowledge.retrieval.vendors import StoreVendors, vendor_chunks
 from store.client import is_connection_error
 from store.language import Lang, detect_lang
@@ -94,6 +95,7 @@ class KnowledgeAssistant:
     def compose(self, retrieval: Retrieval, lang: Lang) -> Answer:
         """The extractive answer to a retrieval, or an abstention."""
         idf = self.retriever.index.snapshot().lexical.idf
+        retrieval = with_sections(self.retriever.index, retrieval)
         vectors = self.retriever.sentence_vectors([hit.chunk for hit in retrieval.hits])
         return compose_answer(retrieval, lang, idf, self.thresholds, self.domain.criteria, vectors)
 

@@ -1,0 +1,108 @@
+"""Each hit read with the rest of its section (small-to-big at the level of a section).
+
+A section longer than a chunk is cut into several, and the one that matches the question best
+is not always the one that holds the answer: the heading and the topic sentence in one chunk,
+the steps or the figure in the next (a "How do I cap a room's size?" heading above the step
+that names the setting; a browser-support paragraph whose codec line falls in the next
+chunk). Retrieval ranks chunks; the reader therefore reads, after the retrieved chunks, the
+other chunks of their sections, whose sentences compete on the same scores with a lower rank
+prior. Other sections of the same document are not read: measured, they bring more sentences
+that outscore the answer than answers (docs/evaluation.md, ninth round).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from knowledge.retrieval.index import LiveIndex
+from knowledge.retrieval.retriever import Hit, Retrieval
+from store.schema import Chunk
+
+# The other chunks of a hit's section nearest to it (its neighbours, in a section cut into
+# many), as many as this: 2, 4 and 12 gave the same answers on the three corpora, and each one
+# more is read at question time ...
+CHUNKS_PER_SECTION = 2
+# ... looked for in documents of at most this many chunks: a longer one is not read through at
+# question time.
+MAX_DOCUMENT_CHUNKS = 200
+
+
+def with_sections(index: LiveIndex, retrieval: Retrieval) -> Retrieval:
+    """The retrieval with the other live chunks of its hits' sections after its own hits."""
+    hits = retrieval.hits
+    sections = {(hit.chunk.source, hit.chunk.section) for hit in hits if hit.chunk.section}
+    if not sections:
+        return retrieval
+    snapshot = index.snapshot()
+    held = {hit.chunk.id for hit in hits}
+    versions = {
+        (hit.chunk.source, hit.chunk.content_hash)
+        for hit in hits
+        if (hit.chunk.source, hit.chunk.section) in sections
+        and snapshot.is_live(hit.chunk.source, hit.chunk.content_hash)
+    }
+    ids: list[str] = []
+    for source, content_hash in sorted(versions):
+        others = index.lexical.version_ids(source, content_hash) - held
+        if len(others) <= MAX_DOCUMENT_CHUNKS:
+            ids += sorted(others)
+    if not ids:
+        return retrieval
+    # The metadata first (small), then the text and vectors of the sections' chunks only.
+    found = index.store.chunks.get(ids=ids, include=["metadatas"])
+    wanted = [
+        chunk_id
+        for chunk_id, metadata in zip(
+            found.get("ids") or [], found.get("metadatas") or [], strict=False
+        )
+        if metadata and (metadata.get("source"), metadata.get("section")) in sections
+    ]
+    if not wanted:
+        return retrieval
+    records = index.store.chunks.get(ids=wanted, include=["documents", "metadatas", "embeddings"])
+    extra = [
+        hit
+        for hit in _hits(records, retrieval.vector)
+        if snapshot.is_live(hit.chunk.source, hit.chunk.content_hash)
+    ]
+    return replace(retrieval, hits=hits + tuple(_nearest_first(hits, extra)))
+
+
+def _nearest_first(hits: Sequence[Hit], extra: Sequence[Hit]) -> list[Hit]:
+    """For each hit in order, the other chunks of its section nearest to it first."""
+    ordered: list[Hit] = []
+    taken: set[str] = set()
+    for hit in hits:
+        siblings = [
+            other
+            for other in extra
+            if other.chunk.id not in taken
+            and (other.chunk.source, other.chunk.section) == (hit.chunk.source, hit.chunk.section)
+        ]
+        siblings.sort(key=lambda other: abs(other.chunk.chunk_index - hit.chunk.chunk_index))
+        for sibling in siblings[:CHUNKS_PER_SECTION]:
+            taken.add(sibling.chunk.id)
+            ordered.append(sibling)
+    return ordered
+
+
+def _hits(found: Mapping[str, Any], vector: np.ndarray | None) -> list[Hit]:
+    """Chroma's records as hits of no retrieval score, with their cosines to the question."""
+    ids = found.get("ids") or []
+    documents = found.get("documents") or []
+    metadatas = found.get("metadatas") or []
+    embeddings = found.get("embeddings")
+    hits = []
+    for position, chunk_id in enumerate(ids):
+        text = documents[position] if position < len(documents) else ""
+        metadata = metadatas[position] if position < len(metadatas) else None
+        chunk = Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
+        cosine = 0.0
+        if vector is not None and embeddings is not None and position < len(embeddings):
+            cosine = float(np.dot(np.asarray(embeddings[position], dtype=np.float32), vector))
+        hits.append(Hit(chunk=chunk, score=0.0, dense=cosine, lexical=0.0))
+    return hits
