@@ -261,6 +261,11 @@ _PROGRAM = re.compile(r"(?:[a-z][\w.-]*|[\w.-]*/[\w./-]+)\s")
 _CODE_END = re.compile(r'(?:[{\[\\]|\[\s*"[^"]*"(?:\s*,\s*"[^"]*")*\s*\])\s*$')
 # A key with a quoted value, as configuration and object literals write it ("muc: 'x',").
 _KEY_VALUE = re.compile(r"""^\s*[\w.-]+\s*[:=]\s*(?:'[^']*'|"[^"]*"),?\s*$""")
+# A configuration key with an address or a path for its value, as YAML writes it ("url:
+# turn:host:3478?transport=tcp", "- path: /etc/x"): a lower-case identifier, then one token
+# holding a colon or a slash. A label is written as a word ("RTMP: rtmp://host/live" answers),
+# and a figure is no address ("latency: 300ms").
+_CONFIG_ADDRESS = re.compile(r"^\s*(?:[-*]\s+)?[a-z_][\w.\-]*:\s+(?=\S*[:/])\S+\s*$")
 
 
 # An instruction line of a Dockerfile or a similar file: an upper-case keyword, then an
@@ -320,7 +325,7 @@ def is_code(sentence: str) -> bool:
     text = sentence.strip()
     if _CODE_LINE.match(text) or _NOT_PROSE.search(text) or _CODE_END.search(text):
         return True
-    if _KEY_VALUE.match(text):
+    if _KEY_VALUE.match(text) or _CONFIG_ADDRESS.match(text):
         return True
     if not has_han(text) and (
         not re.search(r"\s", text)

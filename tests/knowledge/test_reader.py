@@ -321,6 +321,9 @@ def test_code_and_markup_lines_are_filler() -> None:
         "Acme-master/misc/prerequisites.sh --enable-gpu",
         "推荐配置如下，假设RTT是100ms：srt_server {",
         "docker run --rm -it -p 1935:1935 registry.example/acme:5 \\",
+        "url: turn:REPLACE_WITH_TURN_IP:3478?transport=tcp",
+        "- urls: stun:stun.example.org:19302",
+        "path: /etc/acme/plugins",
     ):
         assert is_filler(code), code
     for prose in (
@@ -329,6 +332,9 @@ def test_code_and_markup_lines_are_filler() -> None:
         "RTT为100ms时，延迟约为300ms；",
         "The server answers within 120 ms [1]",
         "Use the [web console](https://acme.example/console) to watch the rooms.",
+        # A label and an address answer "where do we publish?"; a key with a figure is data.
+        "RTMP: rtmp://localhost:1935/live",
+        "- latency: 300ms",
     ):
         assert not is_filler(prose), prose
 
