@@ -112,7 +112,9 @@ class StubAssistant(KnowledgeAssistant):
 
     def __init__(self, fixed: Retrieval) -> None:
         lexical = SimpleNamespace(idf=lambda term: 1.0)
-        index = SimpleNamespace(snapshot=lambda: SimpleNamespace(lexical=lexical))
+        # No store: no document version is live, so no hit's section is read beyond it.
+        snapshot = SimpleNamespace(lexical=lexical, is_live=lambda source, digest: False)
+        index = SimpleNamespace(snapshot=lambda: snapshot)
         retriever = SimpleNamespace(index=index, sentence_vectors=lambda chunks: {})
         super().__init__(retriever, load_domain())  # type: ignore[arg-type]
         self.fixed = fixed
