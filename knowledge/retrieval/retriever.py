@@ -357,23 +357,36 @@ class HybridRetriever:
         self, vector: np.ndarray, chunk_ids: Sequence[str], records: dict[str, Chunk]
     ) -> dict[str, float]:
         """Read the records of chunks only the lexical side found, with their cosines."""
-        if not chunk_ids:
-            return {}
-        found = self.index.store.chunks.get(
-            ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"]
-        )
-        embeddings = found.get("embeddings")
-        documents = found.get("documents") or []
-        metadatas = found.get("metadatas") or []
         cosines: dict[str, float] = {}
-        for position, chunk_id in enumerate(found.get("ids") or []):
-            text = documents[position] if position < len(documents) else ""
-            metadata = metadatas[position] if position < len(metadatas) else None
-            records[chunk_id] = Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
-            if embeddings is not None and position < len(embeddings):
-                embedding = np.asarray(embeddings[position], dtype=np.float32)
-                cosines[chunk_id] = float(np.dot(embedding, vector))
+        for chunk, cosine in read_chunks(self.index.store.chunks, chunk_ids, vector):
+            records[chunk.id] = chunk
+            if cosine is not None:
+                cosines[chunk.id] = cosine
         return cosines
+
+
+def read_chunks(
+    collection: Any, chunk_ids: Sequence[str], vector: np.ndarray | None
+) -> list[tuple[Chunk, float | None]]:
+    """The stored chunks of these ids (absent ones left out), each with its cosine to `vector`
+    (None when there is no vector, or the store returned no embedding for it)."""
+    if not chunk_ids:
+        return []
+    found = collection.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+    embeddings = found.get("embeddings")
+    documents = found.get("documents") or []
+    metadatas = found.get("metadatas") or []
+    read: list[tuple[Chunk, float | None]] = []
+    for position, chunk_id in enumerate(found.get("ids") or []):
+        text = documents[position] if position < len(documents) else ""
+        metadata = metadatas[position] if position < len(metadatas) else None
+        chunk = Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
+        cosine = None
+        if vector is not None and embeddings is not None and position < len(embeddings):
+            embedding = np.asarray(embeddings[position], dtype=np.float32)
+            cosine = float(np.dot(embedding, vector))
+        read.append((chunk, cosine))
+    return read
 
 
 def named_vendors(query: str, snapshot: Snapshot, vendors: VendorBook) -> set[str]:

@@ -12,15 +12,11 @@ that outscore the answer than answers (docs/evaluation.md, ninth round).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
-
-import numpy as np
 
 from knowledge.retrieval.index import LiveIndex
-from knowledge.retrieval.retriever import Hit, Retrieval
-from store.schema import Chunk
+from knowledge.retrieval.retriever import Hit, Retrieval, read_chunks
 
 # The other chunks of a hit's section nearest to it (its neighbours, in a section cut into
 # many), as many as this: 2, 4 and 12 gave the same answers on the three corpora, and each one
@@ -42,8 +38,7 @@ def with_sections(index: LiveIndex, retrieval: Retrieval) -> Retrieval:
     versions = {
         (hit.chunk.source, hit.chunk.content_hash)
         for hit in hits
-        if (hit.chunk.source, hit.chunk.section) in sections
-        and snapshot.is_live(hit.chunk.source, hit.chunk.content_hash)
+        if hit.chunk.section and snapshot.is_live(hit.chunk.source, hit.chunk.content_hash)
     }
     ids: list[str] = []
     for source, content_hash in sorted(versions):
@@ -61,13 +56,10 @@ def with_sections(index: LiveIndex, retrieval: Retrieval) -> Retrieval:
         )
         if metadata and (metadata.get("source"), metadata.get("section")) in sections
     ]
-    if not wanted:
-        return retrieval
-    records = index.store.chunks.get(ids=wanted, include=["documents", "metadatas", "embeddings"])
     extra = [
-        hit
-        for hit in _hits(records, retrieval.vector)
-        if snapshot.is_live(hit.chunk.source, hit.chunk.content_hash)
+        Hit(chunk=chunk, score=0.0, dense=cosine or 0.0, lexical=0.0)
+        for chunk, cosine in read_chunks(index.store.chunks, wanted, retrieval.vector)
+        if snapshot.is_live(chunk.source, chunk.content_hash)
     ]
     return replace(retrieval, hits=hits + tuple(_nearest_first(hits, extra)))
 
@@ -88,21 +80,3 @@ def _nearest_first(hits: Sequence[Hit], extra: Sequence[Hit]) -> list[Hit]:
             taken.add(sibling.chunk.id)
             ordered.append(sibling)
     return ordered
-
-
-def _hits(found: Mapping[str, Any], vector: np.ndarray | None) -> list[Hit]:
-    """Chroma's records as hits of no retrieval score, with their cosines to the question."""
-    ids = found.get("ids") or []
-    documents = found.get("documents") or []
-    metadatas = found.get("metadatas") or []
-    embeddings = found.get("embeddings")
-    hits = []
-    for position, chunk_id in enumerate(ids):
-        text = documents[position] if position < len(documents) else ""
-        metadata = metadatas[position] if position < len(metadatas) else None
-        chunk = Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
-        cosine = 0.0
-        if vector is not None and embeddings is not None and position < len(embeddings):
-            cosine = float(np.dot(np.asarray(embeddings[position], dtype=np.float32), vector))
-        hits.append(Hit(chunk=chunk, score=0.0, dense=cosine, lexical=0.0))
-    return hits
