@@ -43,10 +43,11 @@ from knowledge.answering.reader import (
 from knowledge.evaluation.corpora import DEFAULT_REGISTRY, Corpus, load_registry
 from knowledge.evaluation.metrics import Outcome, answer_hit, normalise
 from knowledge.evaluation.questions import EvalQuestion
+from knowledge.evaluation.runner import other_language_filters
 from knowledge.evaluation.suite import corpus_settings, ingest_corpus
 from knowledge.retrieval.retriever import Retrieval
 from knowledge.retrieval.sections import with_sections
-from store.language import detect_lang, other_language
+from store.language import detect_lang
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,14 +110,11 @@ def retrieve_all(settings: Settings, corpus: Corpus) -> tuple[object, list[Retri
     retrieved = []
     lexical = assistant.retriever.index.snapshot().lexical  # type: ignore[attr-defined]
     for question in corpus.load_questions():
-        asked = [(question.question, None)]
-        other = other_language(detect_lang(question.question))
-        if not question.answerable and lexical.holds_language(other):
-            asked.append((question.question, {"lang": other}))
-        for text, filters in asked:
+        other = other_language_filters(question, lexical)
+        for filters in (None, other) if other else (None,):
             retrieval = with_sections(
                 assistant.retriever.index,  # type: ignore[attr-defined]
-                assistant.retrieve(text, filters=filters),  # type: ignore[attr-defined]
+                assistant.retrieve(question.question, filters=filters),  # type: ignore[attr-defined]
             )
             vectors = assistant.retriever.sentence_vectors([hit.chunk for hit in retrieval.hits])
             retrieved.append(Retrieved(question, retrieval, vectors, filters is not None))

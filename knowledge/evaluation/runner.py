@@ -10,6 +10,7 @@ from knowledge.api import KnowledgeError
 from knowledge.assistant import KnowledgeAssistant
 from knowledge.evaluation.metrics import Outcome
 from knowledge.evaluation.questions import EvalQuestion
+from knowledge.retrieval.index import LexicalView
 from store.client import StoreHandle
 from store.language import detect_lang, other_language
 
@@ -44,6 +45,15 @@ def run_assistant(
     return outcomes
 
 
+def other_language_filters(question: EvalQuestion, lexical: LexicalView) -> dict[str, str] | None:
+    """The filter that asks a must-abstain question of the store's other language alone, or
+    None (an answerable question, or a store with no text in that language)."""
+    other = other_language(detect_lang(question.question))
+    if question.answerable or not lexical.holds_language(other):
+        return None
+    return {"lang": other}
+
+
 def other_language_abstention(
     assistant: KnowledgeAssistant, questions: Sequence[EvalQuestion]
 ) -> dict[str, object]:
@@ -55,12 +65,11 @@ def other_language_abstention(
     lexical = reader.retriever.index.snapshot().lexical
     abstained: list[bool] = []
     for question in questions:
-        lang = detect_lang(question.question)
-        other = other_language(lang)
-        if question.answerable or not lexical.holds_language(other):
+        filters = other_language_filters(question, lexical)
+        if filters is None:
             continue
-        retrieval = reader.retrieve(question.question, filters={"lang": other})
-        abstained.append(reader.compose(retrieval, lang).abstained)
+        retrieval = reader.retrieve(question.question, filters=filters)
+        abstained.append(reader.compose(retrieval, detect_lang(question.question)).abstained)
     return {
         "n_abstain_other_language": len(abstained),
         "abstain_other_language": (
