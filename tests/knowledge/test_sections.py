@@ -13,7 +13,7 @@ from knowledge.retrieval import sections as module
 from knowledge.retrieval.retriever import Hit, HybridRetriever, Retrieval
 from knowledge.retrieval.sections import with_sections
 from store.schema import Chunk
-from tests.knowledge.support import retriever_over
+from tests.knowledge.support import retriever_over, stored_chunks
 
 STEP = "Then add the setting room_size_limit to the room's configuration and restart the server."
 
@@ -42,14 +42,12 @@ def hybrid(tmp_path: Path, store_settings: Settings, fake_embedder: object) -> H
     return retriever_over(docs, store_settings, fake_embedder)
 
 
-def _chunks(hybrid: HybridRetriever) -> list[Chunk]:
-    records = hybrid.index.store.chunks.get(include=["documents", "metadatas"])
-    return [
-        Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
-        for chunk_id, text, metadata in zip(
-            records["ids"], records["documents"] or [], records["metadatas"] or [], strict=True
-        )
-    ]
+def _capping_section(hybrid: HybridRetriever) -> list[Chunk]:
+    """The chunks of the long FAQ section, in order."""
+    return sorted(
+        (c for c in stored_chunks(hybrid) if c.source.endswith("faq.md") and "cap" in c.section),
+        key=lambda c: c.chunk_index,
+    )
 
 
 def _retrieval(*chunks: Chunk) -> Retrieval:
@@ -60,11 +58,7 @@ def test_a_hit_brings_the_other_chunks_of_its_section_and_no_others(
     hybrid: HybridRetriever, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(module, "CHUNKS_PER_SECTION", 50)
-    chunks = _chunks(hybrid)
-    faq = sorted(
-        (c for c in chunks if c.source.endswith("faq.md") and "cap" in c.section),
-        key=lambda c: c.chunk_index,
-    )
+    faq = _capping_section(hybrid)
     assert len(faq) >= 3, "the section must be cut into several chunks for this test"
     first = faq[0]
     read = with_sections(hybrid.index, _retrieval(first))
@@ -78,7 +72,7 @@ def test_a_hit_brings_the_other_chunks_of_its_section_and_no_others(
 
 
 def test_a_hit_without_a_section_or_alone_in_it_brings_nothing(hybrid: HybridRetriever) -> None:
-    chunks = _chunks(hybrid)
+    chunks = stored_chunks(hybrid)
     logo = next(c for c in chunks if "logo" in c.section)
     assert with_sections(hybrid.index, _retrieval(logo)).hits == _retrieval(logo).hits
     untitled = replace(logo, section="")
@@ -89,20 +83,12 @@ def test_a_section_reads_at_most_its_nearest_chunks(
     hybrid: HybridRetriever, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(module, "CHUNKS_PER_SECTION", 1)
-    chunks = _chunks(hybrid)
-    faq = sorted(
-        (c for c in chunks if c.source.endswith("faq.md") and "cap" in c.section),
-        key=lambda c: c.chunk_index,
-    )
+    faq = _capping_section(hybrid)
     read = with_sections(hybrid.index, _retrieval(faq[0]))
     assert [hit.chunk.id for hit in read.hits[1:]] == [faq[1].id]
 
 
 def test_an_old_version_of_a_document_brings_nothing(hybrid: HybridRetriever) -> None:
-    chunks = _chunks(hybrid)
-    first = min(
-        (c for c in chunks if c.source.endswith("faq.md") and "cap" in c.section),
-        key=lambda c: c.chunk_index,
-    )
+    first = _capping_section(hybrid)[0]
     stale = replace(first, content_hash="0" * 64)
     assert with_sections(hybrid.index, _retrieval(stale)).hits == _retrieval(stale).hits

@@ -10,7 +10,7 @@ from config.settings import Settings
 from knowledge.retrieval.retriever import HybridRetriever
 from store.schema import Chunk
 from store.sentences import sentence_records
-from tests.knowledge.support import retriever_over
+from tests.knowledge.support import retriever_over, stored_chunks
 
 TARGET = "Refunds arrive within seven business days."
 
@@ -36,21 +36,8 @@ def hybrid(tmp_path: Path, store_settings: Settings, fake_embedder: object) -> H
     return retriever_over(docs, store_settings, fake_embedder)
 
 
-def _chunks(hybrid: HybridRetriever) -> list[Chunk]:
-    records = hybrid.index.store.chunks.get(include=["documents", "metadatas"])
-    return [
-        Chunk.from_record(chunk_id, text or "", dict(metadata or {}))
-        for chunk_id, text, metadata in zip(
-            records["ids"],
-            records["documents"] or [],
-            records["metadatas"] or [],
-            strict=True,
-        )
-    ]
-
-
 def _target(hybrid: HybridRetriever) -> Chunk:
-    return next(c for c in _chunks(hybrid) if TARGET in c.text)
+    return next(c for c in stored_chunks(hybrid) if TARGET in c.text)
 
 
 class _CountingEmbedder:
@@ -118,7 +105,7 @@ def test_a_sentence_of_a_version_not_live_is_never_read(
     everything = store.chunks.count() + 1  # k past the store's size: no chunk is cut for room
     hits = [hit.chunk.id for hit in hybrid.retrieve(TARGET, k=everything).hits]
     assert target.id in hits and ghost.id not in hits
-    other = next(c for c in _chunks(hybrid) if c.source != target.source)
+    other = next(c for c in stored_chunks(hybrid) if c.source != target.source)
     filtered = hybrid.retrieve(TARGET, k=13, filters={"source": other.source}).hits
     assert filtered and all(hit.chunk.source == other.source for hit in filtered)
 
@@ -127,6 +114,6 @@ def test_a_store_without_sentences_retrieves_the_same_chunks(hybrid: HybridRetri
     question = "When do refunds arrive?"
     before = [hit.chunk.id for hit in hybrid.retrieve(question, k=3).hits]
     store = hybrid.index.store
-    store.sentences.delete_for_chunks([c.id for c in _chunks(hybrid)])
+    store.sentences.delete_for_chunks([c.id for c in stored_chunks(hybrid)])
     assert store.sentences.count() == 0
     assert before == [hit.chunk.id for hit in hybrid.retrieve(question, k=3).hits]
