@@ -49,9 +49,11 @@ def test_the_real_bot_answers_every_chat_and_its_memory_is_measured(
 
     questions = ["what matters for a voice room?", "语聊房的回声消除怎么测试?", "/brief voice room"]
     result = bot_process_rss(
-        tmp_path / "store", tmp_path / "bot-data", questions, settings=settings, answer_timeout=60
+        tmp_path / "store", tmp_path / "bot-data", questions, settings=settings, answer_timeout=120
     )
 
-    assert result["answered"] == result["questions"] == 3, result
+    # A bound on liveness, not a timing: CI runs the rest of the suite beside it on two cores.
+    late = (result.get("unanswered"), result["answers_s"], result["startup_s"])
+    assert result["answered"] == result["questions"] == 3, late
     assert 0 < result["rss_mb_ready"] <= result["rss_mb"] <= result["rss_mb_peak"]
     assert (tmp_path / "bot-data").is_dir()  # the bot kept its state there, not elsewhere
