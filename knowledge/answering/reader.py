@@ -8,7 +8,10 @@ introduces for a list or a how-to. Filler is never a candidate (shapes.py).
 
 The best candidate becomes a passage, a contiguous span of its chunk: a lead-in with the items it
 introduces, a list item with its list, so the quote holds the answer and not only its topic.
-Supporting passages follow only when they are nearly as good and say something else.
+Supporting passages follow only when they are nearly as good and say something else: each
+close enough to answer on its own, or, once the lead has settled that the store answers, one
+that holds more of the question's words than the lead and is as close in meaning as the weak
+bar, in the lead's section or scored above it.
 """
 
 from __future__ import annotations
@@ -540,7 +543,26 @@ def read(
 
     if not any(suffices(c) for c in scored[:5]):
         return Reading((), best_cosine, best_share, True)
-    lead = next(c for c in scored if suffices(c))
+    # The best sentence that suffices settles that the store answers, and leads. A sentence
+    # holding more of the question's words than it, in its section or scored above it, then
+    # needs only the weak bar's closeness: across languages such a sentence (the port "for
+    # fallback over TCP when UDP is blocked", below a TURN/UDP sentence that passed; the key a
+    # section names after its "the stream id decides" sentence) sits just under the bars that
+    # must also keep a question no document answers from being answered.
+    settling = next(c for c in scored if suffices(c))
+    answering = (settling.hit.chunk.source, settling.hit.chunk.section)
+
+    def admitted(candidate: Candidate) -> bool:
+        if suffices(candidate):
+            return True
+        cosine = candidate.cosine or candidate.hit.dense
+        floor = thresholds.weak_cosine if candidate.same_language else thresholds.cross_weak_cosine
+        where = (candidate.hit.chunk.source, candidate.hit.chunk.section)
+        return (
+            cosine >= floor
+            and (where == answering or candidate.score > settling.score)
+            and candidate.term_share > settling.term_share
+        )
 
     cosines = {(c.hit.chunk.id, c.sentence): c.cosine for c in scored}
 
@@ -552,13 +574,13 @@ def read(
         cosine = cosines.get((candidate.hit.chunk.id, following), 0.0)
         return bool(candidate.cosine and cosine >= candidate.cosine - RELATED_MARGIN)
 
-    chosen = [passage(lead, kind, related)]
+    chosen = [passage(settling, kind, related)]
     for candidate in scored:
         if len(chosen) >= MAX_POINTS:
             break
-        if candidate is lead or candidate.score < best.score - SUPPORT_MARGIN:
+        if candidate is settling or candidate.score < best.score - SUPPORT_MARGIN:
             continue
-        if not suffices(candidate) or _duplicate(candidate, chosen):
+        if not admitted(candidate) or _duplicate(candidate, chosen):
             continue
         chosen.append(passage(candidate, kind, related))
     return Reading(tuple(chosen), best_cosine, best_share, False)

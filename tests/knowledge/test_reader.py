@@ -254,6 +254,81 @@ def test_a_weaker_cross_lingual_match_answers_when_it_uses_the_questions_terms()
     assert found.passages[0].lines == tuple(split_sentences(doc.text)[:2])
 
 
+def _leaning(cosine: float, axis: int) -> np.ndarray:
+    """A unit vector with `cosine` to the question, off it along `axis` (sentences on different
+    axes are no duplicates of each other)."""
+    return _unit(axis, cosine / np.sqrt(1 - cosine**2))
+
+
+def _settled_then_weaker(
+    section: str,
+) -> tuple[Chunk, Chunk, dict[str, list[tuple[str, np.ndarray]]]]:
+    settles = replace(
+        chunk(
+            "Acme 中的 srt 根据 streamid 来确定是推流还是拉流。\n\nAcme 的 logo 是蓝色的。",
+            lang="zh",
+        ),
+        section="使用",
+    )
+    names = replace(
+        chunk("m 为特殊 key，如果为 publish 则为推流，否则为拉流。", lang="zh", index=4),
+        source=settles.source,
+        section=section,
+    )
+    first, logo = split_sentences(settles.text)
+    vectors = {
+        settles.id: [(first, _leaning(0.86, 1)), (logo, _leaning(0.2, 3))],
+        names.id: [(names.text, _leaning(0.81, 2))],
+    }
+    return settles, names, vectors
+
+
+def test_once_a_sentence_settles_the_answer_its_section_adds_the_one_holding_more_words() -> None:
+    # Across languages the sentence naming the key is just under the bar that keeps questions
+    # no document answers from being answered; the section's first sentence passes it.
+    question = "Which key tells Acme whether a connection publishes or plays?"
+    settles, names, vectors = _settled_then_weaker("使用")
+    found = read(
+        question, retrieval(question, settles, names, dense=0.8), idf, vectors, Thresholds()
+    )
+    assert [p.quote for p in found.passages] == [
+        "Acme 中的 srt 根据 streamid 来确定是推流还是拉流。",
+        names.text,
+    ]
+    # Alone, it does not answer; in another section, scored below the lead, it is no point.
+    alone = read(question, retrieval(question, names, dense=0.8), idf, vectors, Thresholds())
+    assert alone.abstained
+    settles, elsewhere, vectors = _settled_then_weaker("附录")
+    found = read(
+        question, retrieval(question, settles, elsewhere, dense=0.8), idf, vectors, Thresholds()
+    )
+    assert [p.quote for p in found.passages] == [
+        "Acme 中的 srt 根据 streamid 来确定是推流还是拉流。"
+    ]
+
+
+def test_a_sentence_scored_above_the_settling_one_with_more_words_joins_from_elsewhere() -> None:
+    question = "Which TCP port does Acme fall back to when UDP is blocked?"
+    port = chunk("5349 TCP 端口：UDP 被封时 Acme 回退到 TCP。", lang="zh")
+    turn = replace(
+        chunk("默认过滤 TURN/UDP 服务器，因为网桥本身可以直接访问。", lang="zh", index=5),
+        section="配置",
+    )
+    found = retrieval(question, port, turn, dense=0.8)
+
+    def points(port_cosine: float) -> list[str]:
+        vectors = {
+            port.id: [(port.text, _leaning(port_cosine, 2))],
+            turn.id: [(turn.text, _leaning(0.852, 1))],
+        }
+        return [p.quote for p in read(question, found, idf, vectors, Thresholds()).passages]
+
+    # The TURN sentence passes the cross-language bar and settles; the port sentence, closer by
+    # its words and scored above it, joins at the weak bar's closeness, and not under it.
+    assert points(0.81) == [turn.text, port.text]
+    assert points(0.79) == [turn.text]
+
+
 def test_a_near_domain_question_nothing_answers_abstains() -> None:
     doc = chunk("Acme Server supports RTMP, HLS and WebRTC. It runs on Linux and macOS.")
     question = "How much does Tencent TRTC charge per minute?"
