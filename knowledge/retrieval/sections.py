@@ -12,7 +12,7 @@ that outscore the answer than answers (docs/evaluation.md, ninth round).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from knowledge.retrieval.index import LiveIndex
@@ -47,36 +47,41 @@ def with_sections(index: LiveIndex, retrieval: Retrieval) -> Retrieval:
             ids += sorted(others)
     if not ids:
         return retrieval
-    # The metadata first (small), then the text and vectors of the sections' chunks only.
+    # The metadata first (small): the neighbours are chosen by it, and only their text and
+    # vectors are read (a long section holds many more chunks than are kept).
     found = index.store.chunks.get(ids=ids, include=["metadatas"])
-    wanted = [
-        chunk_id
+    siblings = [
+        (chunk_id, str(metadata.get("source")), str(metadata.get("section")), _int(metadata))
         for chunk_id, metadata in zip(
             found.get("ids") or [], found.get("metadatas") or [], strict=False
         )
         if metadata and (metadata.get("source"), metadata.get("section")) in sections
     ]
-    extra = [
-        Hit(chunk=chunk, score=0.0, dense=cosine or 0.0, lexical=0.0)
+    wanted = _nearest_first(hits, siblings)
+    read = {
+        chunk.id: Hit(chunk=chunk, score=0.0, dense=cosine or 0.0, lexical=0.0)
         for chunk, cosine in read_chunks(index.store.chunks, wanted, retrieval.vector)
         if snapshot.is_live(chunk.source, chunk.content_hash)
-    ]
-    return replace(retrieval, hits=hits + tuple(_nearest_first(hits, extra)))
+    }
+    return replace(retrieval, hits=hits + tuple(read[i] for i in wanted if i in read))
 
 
-def _nearest_first(hits: Sequence[Hit], extra: Sequence[Hit]) -> list[Hit]:
-    """For each hit in order, the other chunks of its section nearest to it first."""
-    ordered: list[Hit] = []
+def _int(metadata: Mapping[str, object]) -> int:
+    value = metadata.get("chunk_index")
+    return value if isinstance(value, int) else 0
+
+
+def _nearest_first(hits: Sequence[Hit], siblings: Sequence[tuple[str, str, str, int]]) -> list[str]:
+    """For each hit in order, the ids of the other chunks of its section nearest to it."""
+    ordered: list[str] = []
     taken: set[str] = set()
     for hit in hits:
-        siblings = [
-            other
-            for other in extra
-            if other.chunk.id not in taken
-            and (other.chunk.source, other.chunk.section) == (hit.chunk.source, hit.chunk.section)
+        mine = [
+            (abs(index - hit.chunk.chunk_index), chunk_id)
+            for chunk_id, source, section, index in siblings
+            if chunk_id not in taken and (source, section) == (hit.chunk.source, hit.chunk.section)
         ]
-        siblings.sort(key=lambda other: abs(other.chunk.chunk_index - hit.chunk.chunk_index))
-        for sibling in siblings[:CHUNKS_PER_SECTION]:
-            taken.add(sibling.chunk.id)
-            ordered.append(sibling)
+        for _, chunk_id in sorted(mine)[:CHUNKS_PER_SECTION]:
+            taken.add(chunk_id)
+            ordered.append(chunk_id)
     return ordered
