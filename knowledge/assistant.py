@@ -92,12 +92,20 @@ class KnowledgeAssistant:
                 raise StoreUnavailable() from error
             raise
 
+    def context(self, retrieval: Retrieval) -> Retrieval:
+        """What an answer is read from: the retrieved chunks, then the rest of their sections
+        (the extractive reader and an LLM's prompt read the same)."""
+        return with_sections(self.retriever.index, retrieval)
+
     def compose(self, retrieval: Retrieval, lang: Lang) -> Answer:
         """The extractive answer to a retrieval, or an abstention."""
+        return self.answer_from(self.context(retrieval), lang)
+
+    def answer_from(self, context: Retrieval, lang: Lang) -> Answer:
+        """The extractive answer read from a context (see `context`), or an abstention."""
         idf = self.retriever.index.snapshot().lexical.idf
-        retrieval = with_sections(self.retriever.index, retrieval)
-        vectors = self.retriever.sentence_vectors([hit.chunk for hit in retrieval.hits])
-        return compose_answer(retrieval, lang, idf, self.thresholds, self.domain.criteria, vectors)
+        vectors = self.retriever.sentence_vectors([hit.chunk for hit in context.hits])
+        return compose_answer(context, lang, idf, self.thresholds, self.domain.criteria, vectors)
 
     def ask(self, question: str, history: Sequence[Turn] = (), lang: Lang | None = None) -> Answer:
         """A cited answer, or an abstention."""

@@ -119,14 +119,16 @@ class LLMAssistant:
         started = time.perf_counter()
         retrieval = self.base.retrieve(text, history)
         lang = request_lang(text, lang)
-        extractive = self.base.compose(retrieval, lang)
+        # The model reads what the extractive answer is read from: the hits and their sections.
+        context = self.base.context(retrieval)
+        extractive = self.base.answer_from(context, lang)
         if extractive.abstained:
             # Abstaining is retrieval's decision: nothing grounds an answer, so no model call.
             log.info("llm answer: outcome=abstained (no model call)")
             yield StreamEvent(answer=extractive)
             return
 
-        messages = build_messages(text, retrieval.hits, history)
+        messages = build_messages(text, context.hits, history)
         run = _Run()
         parts: list[str] = []
         failure = ""
@@ -146,7 +148,7 @@ class LLMAssistant:
             outcome = "fallback"
             log.warning("llm answer failed (%s); showing the extractive answer", failure)
         else:
-            validation = validate(reply, retrieval.hits, lang, self.base.domain.vendors)
+            validation = validate(reply, context.hits, lang, self.base.domain.vendors)
             kept, removed = validation.kept, len(validation.removed)
             for removal in validation.removed:
                 log.debug("llm answer: removed (%s): %s", removal.reason, removal.sentence)

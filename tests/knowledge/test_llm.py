@@ -32,6 +32,7 @@ from knowledge.retrieval.retriever import Hit, Retrieval
 from knowledge.retrieval.text import tokenize
 from store.schema import Chunk
 from store.sentences import split_sentences
+from tests.knowledge.support import retriever_over, stored_chunks
 
 os.environ["NO_PROXY"] = "127.0.0.1,localhost"
 os.environ["no_proxy"] = "127.0.0.1,localhost"
@@ -680,3 +681,38 @@ def test_open_assistant_returns_the_llm_assistant_when_configured(
 
     extractive = factory.open_assistant(settings.model_copy(update={"llm_provider": "none"}))
     assert not isinstance(extractive, LLMAssistant)
+
+
+CAP_STEP = "Then add the setting room_size_limit to the room's configuration and restart."
+
+
+def test_the_model_reads_each_hit_with_its_sections_neighbours(
+    server: FakeOpenAIServer, tmp_path: Path, store_settings: Settings, fake_embedder: object
+) -> None:
+    # A section long enough to be cut into chunks, its step in the last: the model is given
+    # what the extractive answer reads, so a citation of the step's chunk validates.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    steps = " ".join(
+        f"Step {n}: open the admin console and check the log output." for n in range(30)
+    )
+    (docs / "faq.md").write_text(
+        f"# FAQ\n\n## How do I cap a room's size?\n\n{steps}\n\n{CAP_STEP}\n", "utf-8"
+    )
+    hybrid = retriever_over(docs, store_settings, fake_embedder)
+    section = sorted(stored_chunks(hybrid), key=lambda chunk: chunk.chunk_index)
+    assert len(section) >= 2 and CAP_STEP in section[-1].text and CAP_STEP not in section[-2].text
+
+    class OneChunkBeforeTheStep(KnowledgeAssistant):
+        def retrieve(self, question: str, *args: object, **kwargs: object) -> Retrieval:
+            return Retrieval(query=question, hits=(hit(section[-2]),))
+
+    server.script[:] = [Reply("Add room_size_limit to the room's configuration [2].")]
+    config = llm_settings(llm_base_url=server.url)
+    assistant = LLMAssistant.from_settings(OneChunkBeforeTheStep(hybrid, load_domain()), config)
+    answer = assistant.ask("How do I cap a room's size?")
+    (request,) = server.requests
+    assert CAP_STEP in request["messages"][-1]["content"]
+    assert not answer.notes, answer.text
+    (citation,) = answer.citations
+    assert CAP_STEP in hybrid.index.store.chunks.get(ids=[citation.chunk_id])["documents"][0]
