@@ -51,7 +51,12 @@ def with_sections(index: LiveIndex, retrieval: Retrieval) -> Retrieval:
     # vectors are read (a long section holds many more chunks than are kept).
     found = index.store.chunks.get(ids=ids, include=["metadatas"])
     siblings = [
-        (chunk_id, str(metadata.get("source")), str(metadata.get("section")), _int(metadata))
+        (
+            chunk_id,
+            str(metadata.get("source")),
+            str(metadata.get("section")),
+            _chunk_index(metadata),
+        )
         for chunk_id, metadata in zip(
             found.get("ids") or [], found.get("metadatas") or [], strict=False
         )
@@ -66,7 +71,7 @@ def with_sections(index: LiveIndex, retrieval: Retrieval) -> Retrieval:
     return replace(retrieval, hits=hits + tuple(read[i] for i in wanted if i in read))
 
 
-def _int(metadata: Mapping[str, object]) -> int:
+def _chunk_index(metadata: Mapping[str, object]) -> int:
     value = metadata.get("chunk_index")
     return value if isinstance(value, int) else 0
 
