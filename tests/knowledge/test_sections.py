@@ -92,3 +92,22 @@ def test_an_old_version_of_a_document_brings_nothing(hybrid: HybridRetriever) ->
     first = _capping_section(hybrid)[0]
     stale = replace(first, content_hash="0" * 64)
     assert with_sections(hybrid.index, _retrieval(stale)).hits == _retrieval(stale).hits
+
+
+def test_only_the_chosen_neighbours_are_read_whole(
+    hybrid: HybridRetriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The metadata of the section's chunks chooses; their text and vectors are read for the
+    # chosen ones only (a long section has many more).
+    monkeypatch.setattr(module, "CHUNKS_PER_SECTION", 1)
+    faq = _capping_section(hybrid)
+    asked: list[list[str]] = []
+    real = module.read_chunks
+
+    def spy(collection: object, chunk_ids: list[str], vector: object) -> object:
+        asked.append(list(chunk_ids))
+        return real(collection, chunk_ids, vector)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "read_chunks", spy)
+    with_sections(hybrid.index, _retrieval(faq[0]))
+    assert asked == [[faq[1].id]]
