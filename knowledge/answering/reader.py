@@ -47,7 +47,7 @@ from knowledge.answering.shapes import (
     without_vague_amounts,
 )
 from knowledge.retrieval.retriever import Hit, Retrieval
-from knowledge.retrieval.text import tokenize
+from knowledge.retrieval.text import sentence_terms, tokenize
 from store.language import detect_lang, has_han
 from store.sentences import split_sentences
 
@@ -217,7 +217,7 @@ class _TermScorer:
             return 0.0
         # Stopwords kept: the question's words are none, but a translation can be one in the
         # other language ("need" is a word, 需要 a Chinese stopword).
-        present = set(tokenize(sentence, keep_stopwords=True)) | set(tokenize(heading))
+        present = set(sentence_terms(sentence, keep_stopwords=True)) | sentence_terms(heading)
         for concept in self.concepts:
             if concept.found_in(sentence) or concept.found_in(heading):
                 present |= concept.words
@@ -483,7 +483,7 @@ def _duplicate(candidate: Candidate, chosen: Sequence[Passage]) -> bool:
         a, b = candidate.vector, other.candidate.vector
         if a is not None and b is not None and float(np.dot(a, b)) >= DUPLICATE_COSINE:
             return True
-        words, others = set(tokenize(candidate.sentence)), set(tokenize(other.quote))
+        words, others = sentence_terms(candidate.sentence), sentence_terms(other.quote)
         if words and len(words & others) / len(words) >= 0.8:
             return True
     return False
@@ -569,7 +569,7 @@ def read(
     def related(candidate: Candidate, following: str) -> bool:
         """The next sentence shares the question's words, or is as close to it in meaning as
         the candidate (across languages, words are not shared)."""
-        if words & set(tokenize(following)):
+        if words & sentence_terms(following):
             return True
         cosine = cosines.get((candidate.hit.chunk.id, following), 0.0)
         return bool(candidate.cosine and cosine >= candidate.cosine - RELATED_MARGIN)

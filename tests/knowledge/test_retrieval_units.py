@@ -11,7 +11,7 @@ from knowledge.domain.glossary import Glossary, Term, default_glossary
 from knowledge.retrieval.followup import is_follow_up, retrieval_query
 from knowledge.retrieval.fusion import DENSE, LEXICAL, Ranking, fuse
 from knowledge.retrieval.lexical import BM25Index
-from knowledge.retrieval.text import tokenize
+from knowledge.retrieval.text import sentence_terms, tokenize
 from store.language import detect_lang
 from store.sentences import split_sentences
 
@@ -158,3 +158,14 @@ def test_reading_words_keep_the_order_and_the_spelling_of_a_question() -> None:
         "直播",
     ]
     assert reading_words("What does Quux cap by default?") == ["Quux", "cap", "default"]
+
+
+def test_a_sentences_terms_are_its_tokens_remembered() -> None:
+    sentence = "Acme 的回声消除在 30% 丢包下仍然可用 (tested)."
+    assert sentence_terms(sentence) == frozenset(tokenize(sentence))
+    assert sentence_terms(sentence, keep_stopwords=True) == frozenset(
+        tokenize(sentence, keep_stopwords=True)
+    )
+    before = sentence_terms.cache_info().hits
+    sentence_terms(sentence)
+    assert sentence_terms.cache_info().hits == before + 1
