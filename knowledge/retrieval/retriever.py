@@ -97,8 +97,8 @@ class HybridRetriever:
         # The vendors a question can name: the seed's, or (set by the assistant) those merged
         # with the store's, so a vendor's own aliases ("鹊桥音视频") name it too.
         self.vendor_book: Callable[[], VendorBook] = lambda: self.vendors
-        # Sentence vectors of recently read chunks (chunk ids are content-derived, so an entry
-        # never goes stale); bounded, and thread-safe for the bot's worker threads.
+        # Sentence vectors of recently read chunks, stored or embedded here (chunk ids are
+        # content-derived, so an entry never goes stale); bounded, and thread-safe for the bot.
         self._sentences: OrderedDict[str, list[tuple[str, np.ndarray]]] = OrderedDict()
         self._sentences_lock = threading.Lock()
         self.scopes = NameScopes(index.lexical.versions_using)
@@ -290,19 +290,22 @@ class HybridRetriever:
     def sentence_vectors(self, chunks: Sequence[Chunk]) -> dict[str, list[tuple[str, np.ndarray]]]:
         """Each chunk's sentences with their unit vectors (the reader scores them by meaning):
         those ingest stored (store.sentences), else embedded here, for a store written before
-        sentences were stored and not yet re-ingested; those are kept for recently read chunks,
-        so a warm bot embeds only what it has not seen."""
-        found: dict[str, list[tuple[str, np.ndarray]]] = dict(
-            self.index.store.sentences.of_chunks(chunks)
-        )
+        sentences were stored and not yet re-ingested. Both are kept for recently read chunks:
+        a comparison reads the same vendor chunks for each of its cells, and a warm bot embeds
+        only what it has not seen."""
+        found: dict[str, list[tuple[str, np.ndarray]]] = {}
+        with self._sentences_lock:
+            for chunk in chunks:
+                if chunk.id in self._sentences:
+                    self._sentences.move_to_end(chunk.id)
+                    found[chunk.id] = self._sentences[chunk.id]
+        missing = [chunk for chunk in chunks if chunk.id not in found]
+        stored = self.index.store.sentences.of_chunks(missing) if missing else {}
+        self._remember(stored)
+        found |= stored
         embed = getattr(self.embedder, "embed_passages", None)
         if embed is None or len(found) == len(chunks):
             return found
-        with self._sentences_lock:
-            for chunk in chunks:
-                if chunk.id in self._sentences and chunk.id not in found:
-                    self._sentences.move_to_end(chunk.id)
-                    found[chunk.id] = self._sentences[chunk.id]
         texts: list[str] = []
         owners: list[tuple[str, str]] = []
         for chunk in chunks:
@@ -318,11 +321,14 @@ class HybridRetriever:
         fresh: dict[str, list[tuple[str, np.ndarray]]] = {}
         for (chunk_id, sentence), vector in zip(owners, vectors, strict=True):
             fresh.setdefault(chunk_id, []).append((sentence, vector))
+        self._remember(fresh)
+        return found | fresh
+
+    def _remember(self, sentences: dict[str, list[tuple[str, np.ndarray]]]) -> None:
         with self._sentences_lock:
-            self._sentences.update(fresh)
+            self._sentences.update(sentences)
             while len(self._sentences) > SENTENCE_CACHE_CHUNKS:
                 self._sentences.popitem(last=False)
-        return found | fresh
 
     def _dense(
         self,

@@ -65,6 +65,26 @@ def test_sentence_vectors_come_from_the_store(hybrid: HybridRetriever) -> None:
     assert counting.passages == 0  # nothing embedded at question time
 
 
+def test_a_chunks_stored_sentences_are_read_once_and_then_remembered(
+    hybrid: HybridRetriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A comparison reads the same vendor chunks for each of its cells.
+    target = _target(hybrid)
+    sentences = hybrid.index.store.sentences
+    asked: list[list[str]] = []
+    real = sentences.of_chunks
+
+    def spy(chunks: list[Chunk]) -> dict[str, list[tuple[str, object]]]:
+        asked.append([chunk.id for chunk in chunks])
+        return real(chunks)  # type: ignore[return-value]
+
+    monkeypatch.setattr(sentences, "of_chunks", spy)
+    first = hybrid.sentence_vectors([target])
+    again = hybrid.sentence_vectors([target])
+    assert asked == [[target.id]]
+    assert [text for text, _ in again[target.id]] == [text for text, _ in first[target.id]]
+
+
 def test_a_chunk_stored_without_sentences_is_embedded_once(hybrid: HybridRetriever) -> None:
     stray = Chunk(text="Stray sentence one. Stray sentence two.", source="x.md", chunk_index=0)
     counting = _CountingEmbedder(hybrid.embedder)
