@@ -14,13 +14,19 @@ from knowledge.evaluation.metrics import normalise
 
 SETS = Path(__file__).resolve().parents[2] / "bench" / "evalsets"
 KINDS = {"fact", "number", "list", "how", "cross-lingual", "abstain"}
+# Each fetched corpus: its development part, and its held-out part sharing the same store.
+CORPORA = pytest.mark.parametrize(
+    ("name", "held_out"),
+    [("open-rtc-docs", "open-rtc-docs-heldout"), ("stream-docs", "stream-docs-heldout")],
+)
 
 
-def test_dev_and_held_out_parts_are_disjoint_and_complete() -> None:
+@CORPORA
+def test_dev_and_held_out_parts_are_disjoint_and_complete(name: str, held_out: str) -> None:
     corpora = load_registry()
-    dev = corpora["open-rtc-docs"].load_questions()
-    held = corpora["open-rtc-docs-heldout"].load_questions()
-    assert corpora["open-rtc-docs-heldout"].held_out
+    dev = corpora[name].load_questions()
+    held = corpora[held_out].load_questions()
+    assert corpora[held_out].held_out and corpora[held_out].store == name
     assert not {q.id for q in dev} & {q.id for q in held}
     assert len(dev) + len(held) >= 40 and len(held) >= (len(dev) + len(held)) // 4
     for q in dev + held:
@@ -33,11 +39,12 @@ def test_dev_and_held_out_parts_are_disjoint_and_complete() -> None:
     assert all(q.kind != "cross-lingual" or q.cross_lingual for q in both)
 
 
-def test_every_expected_string_occurs_in_its_source_file() -> None:
-    corpus = load_registry()["open-rtc-docs"]
+@CORPORA
+def test_every_expected_string_occurs_in_its_source_file(name: str, held_out: str) -> None:
+    corpus = load_registry()[name]
     if corpus.missing():
-        pytest.skip(f"open-rtc-docs not extracted at {corpus.root}")
-    held = load_registry()["open-rtc-docs-heldout"].load_questions()
+        pytest.skip(f"{name} not extracted at {corpus.root}")
+    held = load_registry()[held_out].load_questions()
     files = {
         path.relative_to(folder).as_posix().lower(): normalise(path.read_text("utf-8"))
         for folder in corpus.docs
@@ -46,8 +53,8 @@ def test_every_expected_string_occurs_in_its_source_file() -> None:
     for q in corpus.load_questions() + held:
         if not q.answerable:
             continue
-        texts = [text for name, text in files.items() if q.expect_sources[0] in name]
-        assert texts, f"{q.id}: no file matches {q.expect_sources[0]}"
+        texts = [text for path, text in files.items() if q.expect_sources[0] in path]
+        assert len(texts) == 1, f"{q.id}: {len(texts)} files match {q.expect_sources[0]}"
         for expected in q.expect_any:
             assert any(normalise(expected) in text for text in texts), (q.id, expected)
 
@@ -75,7 +82,15 @@ def test_extract_writes_the_selected_files_at_the_commit(tmp_path: Path) -> None
     assert (tmp_path / "out" / "licenses" / "acme-LICENSE").read_text("utf-8") == "MIT\n"
 
 
-def test_the_sources_file_names_repositories_and_commits() -> None:
-    sources = read_sources(SETS / "open-rtc-docs.sources.json")
-    assert {s.repo for s in sources} == {"jitsi/handbook", "ZLMediaKit/docs"}
+@pytest.mark.parametrize(
+    ("name", "repos"),
+    [
+        ("open-rtc-docs", {"jitsi/handbook", "ZLMediaKit/docs"}),
+        ("stream-docs", {"OpenVidu/openvidu.io-docs", "q191201771/lalext", "brpc/media-server"}),
+    ],
+)
+def test_the_sources_file_names_repositories_and_commits(name: str, repos: set[str]) -> None:
+    sources = read_sources(SETS / f"{name}.sources.json")
+    assert {s.repo for s in sources} == repos
     assert all(len(s.commit) == 40 for s in sources)
+    assert len({s.into for s in sources}) == len(sources)
