@@ -20,8 +20,9 @@ TokenCounter = Callable[[str], int]
 
 # What the text of a document's chunks looks like, from the loaders through the chunker: bump
 # it when either changes what chunks hold (table rows with their headers, headings detected in
-# PDFs, ...), so the next ingest reads stored documents again instead of keeping their old cut.
-TEXT_FORMAT = 3
+# PDFs, Markdown attribute lists dropped, ...), so the next ingest reads stored documents again
+# instead of keeping their old cut.
+TEXT_FORMAT = 4
 _CLOSERS = "”’\"'」』）)》〉】\\]"
 _TERMINATOR = re.compile(rf"(?:[。！？]+|…+|\.\.\.|[!?]+|[;；.])[{_CLOSERS}]*")
 _ABBREVIATIONS = frozenset(

@@ -29,6 +29,11 @@ _BREAK = re.compile(r"<br\s*/?>", re.I)
 # punctuation when a letter follows, a rule made for spaced scripts); drop such leftovers.
 _LEFTOVER_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _COMMENT_ONLY = re.compile(r"^\s*(?:<!--.*?-->\s*)+$", re.S)
+# Attribute lists of kramdown (`{:target="_blank"}`, `{: #intro }`) and of MkDocs' attr_list or
+# Pandoc (`{ .annotate }`, `{#id}`, `{target="_blank"}`): markup that styles the text beside it.
+# Only braces holding nothing but attributes: a placeholder such as `{streamName}` is text.
+_ATTRIBUTE = r"(?:[#.][A-Za-z][\w-]*|[A-Za-z][\w-]*=(?:\"[^\"]*\"|'[^']*'|[^\s{}]+))"
+_ATTRIBUTE_LIST = re.compile(rf"\{{:[^{{}}\n]*\}}|\{{\s*{_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*\s*\}}")
 
 
 def _han_heading(state: StateBlock, start: int, end: int, silent: bool) -> bool:
@@ -61,21 +66,34 @@ _PARSER.block.ruler.before(
 
 def _inline_text(tokens: Sequence[Token] | None) -> str:
     """Inline tokens → one line of plain text: link words, image alt text, code, no markup."""
+    prose: list[str] = []  # the run of text since the last inline code
     parts: list[str] = []
     for token in tokens or ():
         kind = token.type
-        if kind in ("text", "code_inline", "image"):
-            parts.append(token.content)
+        if kind in ("text", "image"):
+            prose.append(token.content)
         elif kind in ("softbreak", "hardbreak"):
-            parts.append("\n")
+            prose.append("\n")
         elif kind == "html_inline" and _BREAK.match(token.content):
-            parts.append(" ")
+            prose.append(" ")
+        elif kind == "code_inline":
+            # Code is kept as written: template tags and attribute lists are prose markup.
+            parts.extend((_without_markup("".join(prose)), token.content))
+            prose = []
+    parts.append(_without_markup("".join(prose)))
     text = "".join(parts)
-    if "{%" in text:
-        text = _TEMPLATE_TAG.sub("", text)
     if "**" in text:
         text = _LEFTOVER_STRONG.sub(r"\1", text)
     return collapse(text)
+
+
+def _without_markup(text: str) -> str:
+    """Prose of an inline run without static-site markup: template tags, attribute lists."""
+    if "{%" in text:
+        text = _TEMPLATE_TAG.sub("", text)
+    if "{" in text:
+        text = _ATTRIBUTE_LIST.sub("", text)
+    return text
 
 
 def parse_markdown(text: str) -> list[Block]:

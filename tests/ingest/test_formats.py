@@ -129,6 +129,20 @@ def test_markdown_han_headings_template_tags_and_cjk_bold() -> None:
     )
 
 
+def test_markdown_attribute_lists_are_markup_and_placeholders_are_text() -> None:
+    source = (
+        "## What is simulcast? {: #intro }\n\n"
+        'Get the [Stable](https://example.invalid){:target="_blank"} build; play '
+        "/hls/{streamName}.m3u8 with `{:raw}`.\n{: .note }\n\n"
+        '[Docs](https://example.invalid){ target="_blank" .external } say { ... } and {}.\n'
+    )
+    assert _blocks("attrs.md", source) == (
+        Block("heading", "What is simulcast?", 2),
+        Block("paragraph", "Get the Stable build; play /hls/{streamName}.m3u8 with {:raw}."),
+        Block("paragraph", "Docs say { ... } and {}."),
+    )
+
+
 def test_fenced_code_in_a_hashes_line_is_no_heading() -> None:
     source = "# Title\n\n```sh\n#注释\n# comment\n```\n"
     assert _blocks("c.md", source) == (
