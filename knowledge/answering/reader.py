@@ -40,6 +40,7 @@ from knowledge.answering.shapes import (
     is_self_introduction,
     is_setting,
     is_table_row,
+    is_value_label,
     qualifiers,
     table_cells,
     table_header,
@@ -82,6 +83,10 @@ DUPLICATE_COSINE = 0.93
 MAX_SPAN_UNITS = 7
 MAX_SPAN_CHARS = 600
 MAX_COMMENT_LINES = 4  # between a setting's description and the setting
+# A reference entry (a configuration field, an API parameter) is a short section: its
+# description and its label lines ("类型: int 值举例: 30000"), one or two lines apart.
+MAX_ENTRY_SENTENCES = 6
+MAX_LABEL_DISTANCE = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +136,9 @@ class Candidate:
     # A comment describing a configuration setting: the index of the setting it describes
     # ("# the UDP port all clients send media to" above "port=8000"), else -1.
     setting: int = -1
+    # A reference entry's description: the index of its label line stating the value
+    # ("统计HLS播放者…的时间，单位是毫秒。" beside "类型: int 值举例: 30000"), else -1.
+    value: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +292,18 @@ def _described_setting(sentences: Sequence[str], lines: _Lines, index: int) -> i
     return -1
 
 
+def _entry_value(sentences: Sequence[str], index: int) -> int:
+    """For a sentence without figures in a reference entry (a short section), the nearest
+    label line stating a value, before or after it (-1 when there is none)."""
+    if len(sentences) > MAX_ENTRY_SENTENCES or has_digit(sentences[index]):
+        return -1
+    for distance in range(1, MAX_LABEL_DISTANCE + 1):
+        for near in (index - distance, index + distance):
+            if 0 <= near < len(sentences) and is_value_label(sentences[near]):
+                return near
+    return -1
+
+
 def candidates(
     retrieval: Retrieval,
     kind: QuestionKind,
@@ -329,8 +349,13 @@ def candidates(
             share = terms.share(sentence, context)
             score = W_SEM * _semantic(cosine or hit.dense) + W_LEX * share
             score += RANK_PRIOR / (rank + 1)
+            value = -1
             if kind.amount:
-                stated = f"{sentence} {sentences[setting]}" if setting >= 0 else sentence
+                # An amount is read with the value its setting or its entry's label states.
+                value = _entry_value(sentences, index) if setting < 0 and header is None else -1
+                stated = next(
+                    (f"{sentence} {sentences[at]}" for at in (setting, value) if at >= 0), sentence
+                )
                 score += _figure_bonus(stated, kind)
             if (kind.listing or kind.how) and _introduces(sentences, index):
                 score += LIST_BONUS
@@ -340,7 +365,9 @@ def candidates(
                 score -= SELF_INTRO_PENALTY
             same = lang == question_lang
             found.append(
-                Candidate(same, rank, hit, index, sentence, cosine, share, score, vector, setting)
+                Candidate(
+                    same, rank, hit, index, sentence, cosine, share, score, vector, setting, value
+                )
             )
     return sorted(found, key=lambda candidate: -candidate.score)
 
@@ -363,6 +390,11 @@ def passage(
     lines = _Lines(text, spans)
     if candidate.setting >= 0:
         return _setting_passage(candidate, sentences, lines)
+    if candidate.value >= 0:
+        # The entry's description with its label line, in the order they are written.
+        first, last = sorted((candidate.index, candidate.value))
+        quote = text[spans[first][0] : spans[last][1]]
+        return Passage(candidate.hit, quote, tuple(sentences[first : last + 1]), candidate)
     first = last = candidate.index
     listed = False
     if is_lead_in(candidate.sentence):

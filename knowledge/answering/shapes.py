@@ -375,6 +375,29 @@ def is_setting(line: str) -> bool:
     return bool(_SETTING.match(line))
 
 
+# A reference entry's label line: one to four short "label: value" pairs ("Type: int Default:
+# 30000", "类型: int 值举例: 30000", "Default value: 10 s"), as a configuration or API reference
+# writes each field's attributes beside the sentence that describes it. A value is a token, not
+# a clause: "Note: SRT的端到端延迟为200ms至500ms，足够好了！" is a sentence with a label.
+_LABEL_PAIR = (
+    r"[^\s:：]{1,16}(?:\s[^\s:：]{1,16})?\s*[:：]\s*"
+    r"[^\s:：，。！？；,;!?]{1,16}(?:\s[^\W\d]{1,8}(?=\s|$))?"
+)
+_VALUE_LABELS = re.compile(rf"^\s*{_LABEL_PAIR}(?:\s+{_LABEL_PAIR}){{0,3}}\s*$")
+MAX_LABEL_LINE_CHARS = 80
+
+
+def is_value_label(line: str) -> bool:
+    """A label line stating a value with a figure: "Default: 120", "值举例: 30000"."""
+    text = line.strip()
+    return (
+        len(text) <= MAX_LABEL_LINE_CHARS
+        and has_digit(text)
+        and "://" not in text
+        and bool(_VALUE_LABELS.match(text))
+    )
+
+
 def is_link_list(sentence: str) -> bool:
     """Mostly URLs, or links with hardly a word beside them (an item of a list of sources)."""
     unlinked = _MARKDOWN_LINK.sub("", sentence)

@@ -22,6 +22,7 @@ from knowledge.answering.shapes import (
     is_pointer,
     is_self_introduction,
     is_setting,
+    is_value_label,
 )
 from knowledge.domain.glossary import default_glossary
 from knowledge.retrieval.retriever import Hit, Retrieval
@@ -584,6 +585,36 @@ def test_a_commented_setting_answers_with_its_description_and_the_setting() -> N
     assert is_setting("maxStreamWaitMS: 15000") and is_setting("externIP=")
     assert not is_setting("Note: it works")
     assert comment_text("#port=9000") is None and comment_text("#-----") is None
+
+
+def test_a_reference_entrys_description_answers_an_amount_with_its_label_line() -> None:
+    entry = chunk(
+        "Type: int Default: 30000\n"
+        "How long a player may send no request before it counts as gone, in milliseconds.",
+        title="Configuration reference",
+    )
+    prose = chunk(
+        "Players send requests while they watch. A player that stops watching is gone after a "
+        "while, and the statistics count it no more."
+    )
+    question = "How long without requests before a player counts as gone?"
+    vectors = {
+        **vectors_for(entry, {"counts as gone": 0.93}),
+        **vectors_for(prose, {"gone after": 0.9}),
+    }
+    point = read(question, retrieval(question, entry, prose), idf, vectors, Thresholds())
+    lead = point.passages[0]
+    assert lead.quote == entry.text  # verbatim, in the order written
+    assert lead.lines == tuple(entry.text.split("\n"))
+    # The label line alone says nothing; in a long section no line is read as its label.
+    assert is_value_label("类型: int 值举例: 30000") and is_value_label("Default value: 10 s")
+    assert not is_value_label("Note: it works in 5 minutes with the new build")
+    assert not is_value_label("See: https://example.invalid/v2")
+    long_section = chunk(entry.text + " " + " ".join(f"Line {n} says more." for n in range(6)))
+    long_vectors = vectors_for(long_section, {"counts as gone": 0.93})
+    found = read(question, retrieval(question, long_section), idf, long_vectors, Thresholds())
+    assert not found.abstained
+    assert all("Default: 30000" not in passage.quote for passage in found.passages)
 
 
 def test_a_dockerfile_instruction_is_code() -> None:
