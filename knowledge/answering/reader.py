@@ -269,11 +269,18 @@ def _too_short(sentence: str) -> bool:
 
 def _introduces(sentences: Sequence[str], index: int) -> bool:
     """A lead-in followed by something to quote: one that introduces code (a configuration
-    block, a command) introduces nothing an answer can show."""
-    return (
-        is_lead_in(sentences[index])
-        and index + 1 < len(sentences)
-        and not _unquotable(sentences[index + 1])
+    block, a command) introduces nothing an answer can show, nor one whose first item is a
+    lead-in itself ("- Search for the server's logs:") to what the text does not hold (a
+    video, a screenshot)."""
+    if not is_lead_in(sentences[index]) or index + 1 >= len(sentences):
+        return False
+    following = sentences[index + 1]
+    if _unquotable(following):
+        return False
+    return not (
+        is_list_item(following)
+        and ends_in_colon(following)
+        and not _introduces(sentences, index + 1)
     )
 
 

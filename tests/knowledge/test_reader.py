@@ -493,6 +493,23 @@ def test_a_lead_in_ending_in_a_colon_before_code_is_never_a_point() -> None:
     assert read(question, retrieval(question, alone), idf, vectors, Thresholds()).abstained
 
 
+def test_a_list_of_lead_ins_to_videos_is_never_a_point() -> None:
+    # Each item introduced a video the text does not hold: the list says nothing.
+    doc = chunk(
+        "Logs are kept for seven days and then deleted.\n"
+        "Examples:\n"
+        "- Search for the media server's logs:\n"
+        "- Search for the media server's logs of one node:\n"
+        "- Search for the signalling server's logs:"
+    )
+    question = "How do we search the media server's logs?"
+    vectors = vectors_for(doc, {"Examples": 0.95, "Search for": 0.94, "kept": 0.91})
+    found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
+    assert [point.quote for point in found.passages] == [
+        "Logs are kept for seven days and then deleted."
+    ]
+
+
 def test_a_table_row_drawing_a_diagram_is_never_a_point() -> None:
     doc = chunk(
         "Component | Port | Peer\n"
