@@ -84,7 +84,7 @@ MAX_SPAN_UNITS = 7
 MAX_SPAN_CHARS = 600
 MAX_COMMENT_LINES = 4  # between a setting's description and the setting
 # A reference entry (a configuration field, an API parameter) is a short section: its
-# description and its label lines ("类型: int 值举例: 30000"), one or two lines apart.
+# description and its label lines ("类型: int 默认值: 5000"), one or two lines apart.
 MAX_ENTRY_SENTENCES = 6
 MAX_LABEL_DISTANCE = 2
 
@@ -137,7 +137,7 @@ class Candidate:
     # ("# the UDP port all clients send media to" above "port=8000"), else -1.
     setting: int = -1
     # A reference entry's description: the index of its label line stating the value
-    # ("统计HLS播放者…的时间，单位是毫秒。" beside "类型: int 值举例: 30000"), else -1.
+    # ("空闲连接被关闭前等待的时间，单位毫秒。" beside "类型: int 默认值: 5000"), else -1.
     value: int = -1
 
 
@@ -270,7 +270,7 @@ def _too_short(sentence: str) -> bool:
 def _introduces(sentences: Sequence[str], index: int) -> bool:
     """A lead-in followed by something to quote: one that introduces code (a configuration
     block, a command) introduces nothing an answer can show, nor one whose first item is a
-    lead-in itself ("- Search for the server's logs:") to what the text does not hold (a
+    lead-in itself ("- Filter the relay's events:") to what the text does not hold (a
     video, a screenshot)."""
     if not is_lead_in(sentences[index]) or index + 1 >= len(sentences):
         return False

@@ -376,9 +376,9 @@ def is_setting(line: str) -> bool:
 
 
 # A reference entry's label line: one to four short "label: value" pairs ("Type: int Default:
-# 30000", "类型: int 值举例: 30000", "Default value: 10 s"), as a configuration or API reference
+# 5000", "类型: int 默认值: 5000", "Default value: 10 s"), as a configuration or API reference
 # writes each field's attributes beside the sentence that describes it. A value is a token, not
-# a clause: "Note: SRT的端到端延迟为200ms至500ms，足够好了！" is a sentence with a label.
+# a clause: "注意：端到端延迟约为300ms，足够低了！" is a sentence with a label.
 _LABEL_PAIR = (
     r"[^\s:：]{1,16}(?:\s[^\s:：]{1,16})?\s*[:：]\s*"
     r"[^\s:：，。！？；,;!?]{1,16}(?:\s[^\W\d]{1,8}(?=\s|$))?"
@@ -388,7 +388,7 @@ MAX_LABEL_LINE_CHARS = 80
 
 
 def is_value_label(line: str) -> bool:
-    """A label line stating a value with a figure: "Default: 120", "值举例: 30000"."""
+    """A label line stating a value with a figure: "Default: 120", "默认值: 5000"."""
     text = line.strip()
     return (
         len(text) <= MAX_LABEL_LINE_CHARS

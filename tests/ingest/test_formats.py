@@ -131,13 +131,13 @@ def test_markdown_han_headings_template_tags_and_cjk_bold() -> None:
 
 def test_markdown_attribute_lists_are_markup_and_placeholders_are_text() -> None:
     source = (
-        "## What is simulcast? {: #intro }\n\n"
+        "## Why a relay? {: #intro }\n\n"
         'Get the [Stable](https://example.invalid){:target="_blank"} build; play '
         "/hls/{streamName}.m3u8 with `{:raw}`.\n{: .note }\n\n"
         '[Docs](https://example.invalid){ target="_blank" .external } say { ... } and {}.\n'
     )
     assert _blocks("attrs.md", source) == (
-        Block("heading", "What is simulcast?", 2),
+        Block("heading", "Why a relay?", 2),
         Block("paragraph", "Get the Stable build; play /hls/{streamName}.m3u8 with {:raw}."),
         Block("paragraph", "Docs say { ... } and {}."),
     )

@@ -496,17 +496,17 @@ def test_a_lead_in_ending_in_a_colon_before_code_is_never_a_point() -> None:
 def test_a_list_of_lead_ins_to_videos_is_never_a_point() -> None:
     # Each item introduced a video the text does not hold: the list says nothing.
     doc = chunk(
-        "Logs are kept for seven days and then deleted.\n"
+        "Events are kept for seven days and then deleted.\n"
         "Examples:\n"
-        "- Search for the media server's logs:\n"
-        "- Search for the media server's logs of one node:\n"
-        "- Search for the signalling server's logs:"
+        "- Filter the relay's events:\n"
+        "- Filter the relay's events of one region:\n"
+        "- Filter the gateway's events:"
     )
-    question = "How do we search the media server's logs?"
-    vectors = vectors_for(doc, {"Examples": 0.95, "Search for": 0.94, "kept": 0.91})
+    question = "How do we filter the relay's events?"
+    vectors = vectors_for(doc, {"Examples": 0.95, "Filter": 0.94, "kept": 0.91})
     found = read(question, retrieval(question, doc), idf, vectors, Thresholds())
     assert [point.quote for point in found.passages] == [
-        "Logs are kept for seven days and then deleted."
+        "Events are kept for seven days and then deleted."
     ]
 
 
@@ -624,7 +624,7 @@ def test_a_reference_entrys_description_answers_an_amount_with_its_label_line() 
     assert lead.quote == entry.text  # verbatim, in the order written
     assert lead.lines == tuple(entry.text.split("\n"))
     # The label line alone says nothing; in a long section no line is read as its label.
-    assert is_value_label("类型: int 值举例: 30000") and is_value_label("Default value: 10 s")
+    assert is_value_label("类型: int 默认值: 5000") and is_value_label("Default value: 10 s")
     assert not is_value_label("Note: it works in 5 minutes with the new build")
     assert not is_value_label("See: https://example.invalid/v2")
     long_section = chunk(entry.text + " " + " ".join(f"Line {n} says more." for n in range(6)))
