@@ -359,10 +359,10 @@ def candidates(
             value = -1
             if kind.amount:
                 # An amount is read with the value its setting or its entry's label states.
-                value = _entry_value(sentences, index) if setting < 0 and header is None else -1
-                stated = next(
-                    (f"{sentence} {sentences[at]}" for at in (setting, value) if at >= 0), sentence
-                )
+                if setting < 0 and header is None:
+                    value = _entry_value(sentences, index)
+                stating = setting if setting >= 0 else value
+                stated = f"{sentence} {sentences[stating]}" if stating >= 0 else sentence
                 score += _figure_bonus(stated, kind)
             if (kind.listing or kind.how) and _introduces(sentences, index):
                 score += LIST_BONUS
